@@ -1,0 +1,147 @@
+//! The `Transport` handle: a cheaply cloneable, type-erased tower service.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use http::{Request, Response};
+use tower::ServiceExt;
+use tower::util::BoxCloneSyncService;
+
+use crate::{Body, BoxError, Error, TransportBuilder};
+
+/// Response extension: the URI that finally answered (after redirects and the https upgrade).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ResponseUri(pub http::Uri);
+
+/// The HTTP transport: sends a `Request<Body>` with an absolute URI, returns a `Response<Body>`.
+///
+/// It is a non-generic handle over a boxed tower service, so clones are cheap and share
+/// the connection pool. Build the default stack with [`Transport::builder`], or wrap any
+/// tower service with [`Transport::new`] (an in-memory fake server in tests, or your own stack):
+///
+/// ```
+/// use tsc_transport::{Body, Transport};
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), tsc_transport::Error> {
+/// let fake = tower::service_fn(|req: http::Request<Body>| async move {
+///     let reply = format!("you asked for {}", req.uri().path());
+///     Ok::<_, std::convert::Infallible>(http::Response::new(Body::from(reply)))
+/// });
+/// let transport = Transport::new(fake);
+/// let request = http::Request::get("https://tableau.example.com/api/3.24/serverinfo")
+///     .body(Body::empty())
+///     .map_err(|e| tsc_transport::Error::InvalidRequest { reason: e.to_string() })?;
+/// let response = transport.send(request).await?;
+/// let text = response.into_body().collect().await?;
+/// assert_eq!(&text[..], b"you asked for /api/3.24/serverinfo");
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Transport {
+    inner: BoxCloneSyncService<Request<Body>, Response<Body>, Error>,
+    kind: &'static str,
+}
+
+impl Transport {
+    /// Wraps any tower service as a transport.
+    ///
+    /// The response body is converted to [`Body`] (a `Body` stays as it is). Errors are
+    /// converted with [`Error::from_boxed`]: a [`crate::Error`] inside is kept, anything
+    /// else becomes [`Error::Service`].
+    pub fn new<S, B>(service: S) -> Self
+    where
+        S: tower_service::Service<Request<Body>, Response = Response<B>>
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        S::Future: Send + 'static,
+        S::Error: Into<BoxError>,
+        B: http_body::Body<Data = Bytes> + Send + 'static,
+        B::Error: Into<BoxError>,
+    {
+        Self::from_parts(service, "custom")
+    }
+
+    pub(crate) fn from_parts<S, B>(service: S, kind: &'static str) -> Self
+    where
+        S: tower_service::Service<Request<Body>, Response = Response<B>>
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        S::Future: Send + 'static,
+        S::Error: Into<BoxError>,
+        B: http_body::Body<Data = Bytes> + Send + 'static,
+        B::Error: Into<BoxError>,
+    {
+        let inner = service
+            .map_response(|res: Response<B>| res.map(Body::wrap))
+            .map_err(|err: S::Error| Error::from_boxed(err.into()));
+        Self {
+            inner: BoxCloneSyncService::new(inner),
+            kind,
+        }
+    }
+
+    /// A builder for the default stack (hyper-util pooled client, rustls, redirects, …).
+    pub fn builder() -> TransportBuilder {
+        TransportBuilder::new()
+    }
+
+    /// Sends one request. The URI must be absolute (`https://host/path`).
+    pub async fn send(&self, request: Request<Body>) -> Result<Response<Body>, Error> {
+        self.inner.clone().oneshot(request).await
+    }
+
+    /// The boxed service inside, for use with tower combinators.
+    pub fn into_service(self) -> BoxCloneSyncService<Request<Body>, Response<Body>, Error> {
+        self.inner
+    }
+}
+
+impl fmt::Debug for Transport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Transport")
+            .field("stack", &self.kind)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The future returned by `Transport`'s [`tower_service::Service::call`].
+pub struct ResponseFuture {
+    inner: Pin<Box<dyn Future<Output = Result<Response<Body>, Error>> + Send>>,
+}
+
+impl Future for ResponseFuture {
+    type Output = Result<Response<Body>, Error>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.inner.as_mut().poll(cx)
+    }
+}
+
+impl fmt::Debug for ResponseFuture {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ResponseFuture").finish_non_exhaustive()
+    }
+}
+
+impl tower_service::Service<Request<Body>> for Transport {
+    type Response = Response<Body>;
+    type Error = Error;
+    type Future = ResponseFuture;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request<Body>) -> ResponseFuture {
+        ResponseFuture {
+            inner: self.inner.call(request),
+        }
+    }
+}
