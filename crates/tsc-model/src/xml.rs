@@ -1,0 +1,456 @@
+//! A small pull decoder over quick-xml's borrowed, namespace-resolving reader, shared by every
+//! response and request type, plus the attribute escaper used to write request bodies.
+//!
+//! Why hand-written rather than serde: quick-xml's serde layer matches elements by local name
+//! whatever their namespace (so foreign-namespace elements would be taken for ours), cannot name
+//! the attribute that failed in its errors, and costs several times a raw event scan. This
+//! decoder checks every element's namespace, reports `element/@attribute` paths with a redacted
+//! excerpt, and borrows from the input until a value is kept.
+
+use std::borrow::Cow;
+
+use quick_xml::XmlVersion;
+use quick_xml::events::attributes::Attribute;
+use quick_xml::events::{BytesStart, Event};
+use quick_xml::name::ResolveResult;
+use quick_xml::reader::NsReader;
+
+use crate::error::{BodyKind, Error, ValueError, excerpt, excerpt_start};
+use crate::{LEGACY_TABLEAU_NAMESPACE, TABLEAU_NAMESPACE};
+
+/// One element whose start tag has been read.
+pub(crate) struct Elem<'a> {
+    start: BytesStart<'a>,
+    /// `<x/>`: there are no children and no end tag to consume.
+    empty: bool,
+    /// Byte offset just after the start tag, for excerpts.
+    position: u64,
+}
+
+impl<'a> Elem<'a> {
+    /// Byte offset just after the start tag.
+    pub(crate) fn position(&self) -> u64 {
+        self.position
+    }
+
+    /// The element's local name (prefix stripped).
+    pub(crate) fn local_name(&self) -> &str {
+        self.start.local_name().into_inner()
+    }
+
+    /// The element's unprefixed attributes as `(local name, raw attribute)`. Namespaced
+    /// attributes (`xmlns`, `xmlns:*`, `xsi:*`) are skipped: Tableau's own attributes are never
+    /// prefixed.
+    pub(crate) fn attrs<'p>(
+        &'p self,
+        parser: &'p Parser<'a>,
+        path: &'static str,
+    ) -> impl Iterator<Item = Result<Attr<'a, 'p>, Error>> + 'p {
+        self.start.attributes().filter_map(move |attr| match attr {
+            Err(err) => Some(Err(parser.decode_error(
+                format!("{path} attributes"),
+                self.position,
+                ValueError::Attribute(err),
+            ))),
+            Ok(attr) => {
+                if attr.key.prefix().is_some() || attr.key.as_ref() == "xmlns" {
+                    None
+                } else {
+                    Some(Ok(Attr {
+                        attr,
+                        path,
+                        parser,
+                        position: self.position,
+                    }))
+                }
+            }
+        })
+    }
+}
+
+/// One attribute of an [`Elem`], with what is needed to decode it and to report failures.
+pub(crate) struct Attr<'a, 'p> {
+    attr: Attribute<'p>,
+    path: &'static str,
+    parser: &'p Parser<'a>,
+    position: u64,
+}
+
+impl Attr<'_, '_> {
+    /// The attribute's name.
+    pub(crate) fn name(&self) -> &str {
+        self.attr.key.as_ref()
+    }
+
+    fn what(&self) -> String {
+        format!("{}/@{}", self.path, self.name())
+    }
+
+    /// The unescaped value (borrowed when there was nothing to unescape).
+    pub(crate) fn cow(&self) -> Result<Cow<'_, str>, Error> {
+        self.attr
+            .normalized_value(XmlVersion::Implicit1_0)
+            .map_err(|err| {
+                let source = match err {
+                    quick_xml::Error::Escape(e) => ValueError::Escape(e),
+                    _ => ValueError::Secret,
+                };
+                self.parser.decode_error(self.what(), self.position, source)
+            })
+    }
+
+    /// The unescaped value as an owned string.
+    pub(crate) fn string(&self) -> Result<String, Error> {
+        self.cow().map(Cow::into_owned)
+    }
+
+    /// The unescaped value of a secret: any failure is reported without details.
+    pub(crate) fn secret(&self) -> Result<String, Error> {
+        self.attr
+            .normalized_value(XmlVersion::Implicit1_0)
+            .map(Cow::into_owned)
+            .map_err(|_| {
+                self.parser
+                    .decode_error(self.what(), self.position, ValueError::Secret)
+            })
+    }
+
+    /// A decimal integer.
+    pub(crate) fn int<T: std::str::FromStr<Err = std::num::ParseIntError>>(
+        &self,
+    ) -> Result<T, Error> {
+        let value = self.cow()?;
+        value.trim().parse::<T>().map_err(|err| {
+            self.parser
+                .decode_error(self.what(), self.position, ValueError::Integer(err))
+        })
+    }
+
+    /// A boolean the way TSC reads one: case-insensitive `true` is true, anything else false.
+    pub(crate) fn boolean(&self) -> Result<bool, Error> {
+        Ok(self.cow()?.trim().eq_ignore_ascii_case("true"))
+    }
+}
+
+/// The pull decoder.
+pub(crate) struct Parser<'a> {
+    reader: NsReader<&'a [u8]>,
+    body: &'a [u8],
+}
+
+/// Is `ns` one of the namespaces whose elements we read?
+fn is_ours(ns: &ResolveResult<'_>) -> bool {
+    match ns {
+        ResolveResult::Unbound => true,
+        ResolveResult::Bound(ns) => {
+            ns.as_ref() == TABLEAU_NAMESPACE || ns.as_ref() == LEGACY_TABLEAU_NAMESPACE
+        }
+        ResolveResult::Unknown(_) => false,
+    }
+}
+
+/// Classifies a body that cannot be XML, before the XML reader sees it.
+fn sniff_not_xml(body: &[u8]) -> Option<BodyKind> {
+    let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
+    let start = body.iter().position(|b| !b.is_ascii_whitespace())?;
+    let rest = &body[start..];
+    let starts_with_ci =
+        |p: &[u8]| rest.len() >= p.len() && rest[..p.len()].eq_ignore_ascii_case(p);
+    match rest[0] {
+        b'{' | b'[' => Some(BodyKind::Json),
+        b'<' if starts_with_ci(b"<!doctype html") || starts_with_ci(b"<html") => {
+            Some(BodyKind::Html)
+        }
+        b'<' => None,
+        _ => Some(BodyKind::Text),
+    }
+}
+
+impl<'a> Parser<'a> {
+    /// Opens `body`, reads up to the root element and checks its name and namespace.
+    pub(crate) fn open(body: &'a [u8], root: &'static str) -> Result<(Self, Elem<'a>), Error> {
+        let is_blank = body
+            .strip_prefix(b"\xEF\xBB\xBF")
+            .unwrap_or(body)
+            .iter()
+            .all(u8::is_ascii_whitespace);
+        if is_blank {
+            return Err(Error::NotXml {
+                kind: BodyKind::Empty,
+                excerpt: String::new(),
+            });
+        }
+        if let Some(kind) = sniff_not_xml(body) {
+            return Err(Error::NotXml {
+                kind,
+                excerpt: excerpt_start(body),
+            });
+        }
+        let mut reader = NsReader::from_reader(body);
+        let config = reader.config_mut();
+        config.trim_text(true);
+        config.check_end_names = true;
+        let mut parser = Parser { reader, body };
+        loop {
+            let position = parser.reader.buffer_position();
+            let (ours, unknown_ns, event) = match parser.reader.read_resolved_event() {
+                Ok((ns, event)) => (is_ours(&ns), describe_ns(&ns), event),
+                Err(e) => return Err(parser.xml_error(e)),
+            };
+            let (start, empty) = match event {
+                Event::Start(start) => (start, false),
+                Event::Empty(start) => (start, true),
+                Event::Eof => {
+                    return Err(Error::MissingElement {
+                        name: root,
+                        parent: "document",
+                    });
+                }
+                Event::Text(_) => {
+                    return Err(Error::NotXml {
+                        kind: BodyKind::Text,
+                        excerpt: excerpt(body, position as usize),
+                    });
+                }
+                _ => continue,
+            };
+            let name = start.name().into_inner().to_owned();
+            if !ours {
+                return Err(Error::UnknownNamespace {
+                    namespace: unknown_ns,
+                    element: shorten(&name),
+                });
+            }
+            if start.local_name().into_inner() != root {
+                return Err(Error::UnexpectedRoot {
+                    expected: root,
+                    found: shorten(&name),
+                });
+            }
+            let position = parser.reader.buffer_position();
+            return Ok((
+                parser,
+                Elem {
+                    start,
+                    empty,
+                    position,
+                },
+            ));
+        }
+    }
+
+    /// A [`Error::Decode`] at `position`.
+    pub(crate) fn decode_error(&self, what: String, position: u64, source: ValueError) -> Error {
+        Error::Decode {
+            what,
+            excerpt: excerpt(self.body, position as usize),
+            source,
+        }
+    }
+
+    fn xml_error(&self, err: quick_xml::Error) -> Error {
+        xml_error(self.body, self.reader.error_position(), err)
+    }
+
+    /// The next child element of `parent` in one of our namespaces, or `None` once `parent`'s
+    /// end tag has been consumed. Text, comments and processing instructions are skipped, and so
+    /// are elements in foreign namespaces (extensions we do not know).
+    pub(crate) fn next_child(&mut self, parent: &Elem<'a>) -> Result<Option<Elem<'a>>, Error> {
+        if parent.empty {
+            return Ok(None);
+        }
+        loop {
+            let (ours, event) = match self.reader.read_resolved_event() {
+                Ok((ns, event)) => (is_ours(&ns), event),
+                Err(e) => return Err(self.xml_error(e)),
+            };
+            match event {
+                Event::Start(start) => {
+                    if ours {
+                        let position = self.reader.buffer_position();
+                        return Ok(Some(Elem {
+                            start,
+                            empty: false,
+                            position,
+                        }));
+                    }
+                    let end = start.to_end().into_owned();
+                    self.reader
+                        .read_to_end(end.name())
+                        .map_err(|e| self.xml_error(e))?;
+                }
+                Event::Empty(start) if ours => {
+                    let position = self.reader.buffer_position();
+                    return Ok(Some(Elem {
+                        start,
+                        empty: true,
+                        position,
+                    }));
+                }
+                Event::End(_) => return Ok(None),
+                Event::Eof => return Err(self.truncated()),
+                _ => {}
+            }
+        }
+    }
+
+    fn truncated(&self) -> Error {
+        let position = self.body.len() as u64;
+        Error::Xml {
+            position,
+            excerpt: excerpt(self.body, self.body.len()),
+            source: quick_xml::Error::IllFormed(quick_xml::errors::IllFormedError::MissingEndTag(
+                "(document ended inside an element)".to_owned(),
+            )),
+        }
+    }
+
+    /// Consumes `elem` and everything inside it.
+    pub(crate) fn skip(&mut self, elem: Elem<'a>) -> Result<(), Error> {
+        if elem.empty {
+            return Ok(());
+        }
+        let end = elem.start.to_end().into_owned();
+        self.reader
+            .read_to_end(end.name())
+            .map(|_| ())
+            .map_err(|e| self.xml_error(e))
+    }
+
+    /// Consumes `elem` and returns its text content (entity and character references resolved,
+    /// surrounding whitespace trimmed, child elements ignored).
+    pub(crate) fn text(&mut self, elem: Elem<'a>, path: &'static str) -> Result<String, Error> {
+        let mut text = String::new();
+        if elem.empty {
+            return Ok(text);
+        }
+        let mut depth = 0usize;
+        loop {
+            let event = self.reader.read_event().map_err(|e| self.xml_error(e))?;
+            match event {
+                Event::Text(t) if depth == 0 => text.push_str(&t.xml10_content()),
+                Event::CData(t) if depth == 0 => text.push_str(&t.into_inner()),
+                Event::GeneralRef(r) if depth == 0 => {
+                    let resolved = match r.resolve_char_ref() {
+                        Ok(Some(c)) => Some(c),
+                        Ok(None) => {
+                            quick_xml::escape::resolve_predefined_entity(&r).and_then(|s| {
+                                let mut chars = s.chars();
+                                chars.next().filter(|_| chars.next().is_none())
+                            })
+                        }
+                        Err(_) => None,
+                    };
+                    match resolved {
+                        Some(c) => text.push(c),
+                        None => {
+                            let name = format!("&{};", &*r);
+                            return Err(self.decode_error(
+                                path.to_owned(),
+                                self.reader.buffer_position(),
+                                ValueError::Escape(
+                                    quick_xml::escape::EscapeError::UnrecognizedEntity(
+                                        0..name.len(),
+                                        name,
+                                    ),
+                                ),
+                            ));
+                        }
+                    }
+                }
+                Event::Start(_) => depth += 1,
+                Event::End(_) if depth == 0 => break,
+                Event::End(_) => depth -= 1,
+                Event::Eof => return Err(self.truncated()),
+                _ => {}
+            }
+        }
+        let trimmed = text.trim();
+        if trimmed.len() != text.len() {
+            text = trimmed.to_owned();
+        }
+        Ok(text)
+    }
+
+    /// After the root's end tag: only whitespace, comments and processing instructions may
+    /// follow.
+    pub(crate) fn finish(mut self) -> Result<(), Error> {
+        loop {
+            let position = self.reader.buffer_position();
+            match self.reader.read_event().map_err(|e| self.xml_error(e))? {
+                Event::Eof => return Ok(()),
+                Event::Comment(_) | Event::PI(_) => {}
+                Event::Text(t) if t.trim().is_empty() => {}
+                _ => {
+                    return Err(Error::Xml {
+                        position,
+                        excerpt: excerpt(self.body, position as usize),
+                        source: quick_xml::Error::IllFormed(
+                            quick_xml::errors::IllFormedError::UnmatchedEndTag(
+                                "(content after the root element)".to_owned(),
+                            ),
+                        ),
+                    });
+                }
+            }
+        }
+    }
+}
+
+fn describe_ns(ns: &ResolveResult<'_>) -> String {
+    match ns {
+        ResolveResult::Unbound => String::new(),
+        ResolveResult::Bound(ns) => shorten(ns.as_ref()),
+        ResolveResult::Unknown(prefix) => {
+            format!("(undeclared prefix `{}:`)", shorten(prefix))
+        }
+    }
+}
+
+fn shorten(s: &str) -> String {
+    const MAX: usize = 80;
+    if s.chars().count() <= MAX {
+        s.to_owned()
+    } else {
+        let mut out: String = s.chars().take(MAX).collect();
+        out.push('…');
+        out
+    }
+}
+
+fn xml_error(body: &[u8], position: u64, source: quick_xml::Error) -> Error {
+    Error::Xml {
+        position,
+        excerpt: excerpt(body, position as usize),
+        source,
+    }
+}
+
+/// Appends `value` to `out` escaped for a double-quoted XML attribute.
+///
+/// Besides `& < > " '`, tab, newline and carriage return are written as character references:
+/// a literal one would be turned into a space by attribute-value normalization on the server.
+pub(crate) fn push_attr_escaped(out: &mut String, value: &str) {
+    for c in value.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\t' => out.push_str("&#9;"),
+            '\n' => out.push_str("&#10;"),
+            '\r' => out.push_str("&#13;"),
+            c => out.push(c),
+        }
+    }
+}
+
+/// Appends ` name="value"` to `out`.
+pub(crate) fn push_attr(out: &mut String, name: &str, value: &str) {
+    out.push(' ');
+    out.push_str(name);
+    out.push_str("=\"");
+    push_attr_escaped(out, value);
+    out.push('"');
+}
