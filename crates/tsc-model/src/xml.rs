@@ -83,7 +83,7 @@ impl Attr<'_, '_> {
     }
 
     fn what(&self) -> String {
-        format!("{}/@{}", self.path, self.name())
+        format!("{}/@{}", self.path, shorten(self.name()))
     }
 
     /// The unescaped value (borrowed when there was nothing to unescape).
@@ -188,7 +188,8 @@ impl<'a> Parser<'a> {
         }
         let mut reader = NsReader::from_reader(body);
         let config = reader.config_mut();
-        config.trim_text(true);
+        // No `trim_text`: it would trim each text run around an entity reference
+        // (`Bad &amp; Bad` → `Bad&Bad`). Whole values are trimmed in `text()` instead.
         config.check_end_names = true;
         let mut parser = Parser { reader, body };
         loop {
@@ -206,6 +207,7 @@ impl<'a> Parser<'a> {
                         parent: "document",
                     });
                 }
+                Event::Text(t) if t.trim().is_empty() => continue,
                 Event::Text(_) => {
                     return Err(Error::NotXml {
                         kind: BodyKind::Text,
@@ -344,7 +346,7 @@ impl<'a> Parser<'a> {
                     match resolved {
                         Some(c) => text.push(c),
                         None => {
-                            let name = format!("&{};", &*r);
+                            let name = format!("&{};", shorten(&r));
                             return Err(self.decode_error(
                                 path.to_owned(),
                                 self.reader.buffer_position(),
