@@ -88,7 +88,6 @@ impl Body {
     }
 
     /// Whether this body is known to carry no bytes.
-    #[allow(dead_code)] // used by the redirect service (next slice)
     pub(crate) fn is_known_empty(&self) -> bool {
         match &self.kind {
             Kind::Full(bytes) => bytes.is_empty(),
