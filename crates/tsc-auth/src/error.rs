@@ -59,7 +59,10 @@ pub enum Error {
     },
     /// The call needs a newer REST API version than the one in use; checked before
     /// anything is sent.
-    #[error("{call} needs REST API version {floor} or later, but this client uses {current}")]
+    #[error(
+        "{call} needs REST API version {floor} or later, but this client uses {current} \
+         (ask the server with use_server_version(), or set a newer api_version)"
+    )]
     VersionTooLow {
         /// What was attempted, e.g. `"sign in with a personal access token"`.
         call: &'static str,

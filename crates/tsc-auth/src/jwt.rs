@@ -137,3 +137,64 @@ impl JwtVerifier for RingHs256 {
         Algorithm::HS256
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input<'a>(
+        secret: &'a SecretString,
+        scopes: &'a [String],
+        lifetime: Duration,
+    ) -> MintInput<'a> {
+        MintInput {
+            client_id: "client-1",
+            secret_id: "secret-id-1",
+            secret_value: secret,
+            username: "alice@example.com",
+            scopes,
+            lifetime,
+            now: UNIX_EPOCH + Duration::from_secs(1_800_000_000),
+        }
+    }
+
+    #[test]
+    fn ring_provider_signs_and_verifies_hs256_only() {
+        let key = EncodingKey::from_secret(b"k3y").unwrap();
+        let signer = (RING_HS256_PROVIDER.signer_factory)(&Algorithm::HS256, &key).unwrap();
+        let signature = signer.try_sign(b"header.payload").unwrap();
+        // Independent check with ring's one-shot API.
+        let ring_key = hmac::Key::new(hmac::HMAC_SHA256, b"k3y");
+        assert!(hmac::verify(&ring_key, b"header.payload", &signature).is_ok());
+        let decoding = DecodingKey::from_secret(b"k3y").unwrap();
+        let verifier =
+            (RING_HS256_PROVIDER.verifier_factory)(&Algorithm::HS256, &decoding).unwrap();
+        assert!(verifier.verify(b"header.payload", &signature).is_ok());
+        assert!(verifier.verify(b"header.tampered", &signature).is_err());
+        assert!((RING_HS256_PROVIDER.signer_factory)(&Algorithm::HS384, &key).is_err());
+        assert!((RING_HS256_PROVIDER.verifier_factory)(&Algorithm::RS256, &decoding).is_err());
+    }
+
+    #[test]
+    fn minted_token_has_tableau_header_and_claims() {
+        let secret = SecretString::from("shh-value");
+        let scopes = vec!["tableau:content:read".to_owned()];
+        // Asking for an hour still yields at most ten minutes.
+        let jwt =
+            mint_connected_app_jwt(&input(&secret, &scopes, Duration::from_secs(3600))).unwrap();
+        let header = jsonwebtoken::decode_header(jwt.expose_secret()).unwrap();
+        assert_eq!(header.alg, Algorithm::HS256);
+        assert_eq!(header.kid.as_deref(), Some("secret-id-1"));
+        assert_eq!(
+            header.extras.get::<String>("iss").unwrap().as_deref(),
+            Some("client-1")
+        );
+        let claims: serde_json::Value =
+            jsonwebtoken::dangerous::insecure_decode_claims(jwt.expose_secret()).unwrap();
+        assert_eq!(claims["exp"], 1_800_000_000u64 + 600);
+        assert_eq!(claims["aud"], "tableau");
+        assert_eq!(claims["sub"], "alice@example.com");
+        assert_eq!(claims["scp"], serde_json::json!(["tableau:content:read"]));
+        assert!(uuid::Uuid::parse_str(claims["jti"].as_str().unwrap()).is_ok());
+    }
+}

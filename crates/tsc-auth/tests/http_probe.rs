@@ -2,6 +2,8 @@
 //! byte it receives and answers `301` to a TLS listener on the same host. Credentials
 //! must never reach the plain listener.
 
+mod support;
+
 use std::sync::{Arc, Mutex};
 
 use rcgen::{CertificateParams, Issuer, KeyPair};
@@ -142,6 +144,7 @@ async fn recording_redirector(https_port: u16) -> (u16, Arc<Mutex<Vec<Vec<u8>>>>
 
 #[tokio::test]
 async fn credentials_never_reach_the_plain_http_listener() {
+    support::capture_logs();
     let (https_port, ca_pem, tls_seen) = tls_tableau().await;
     let (http_port, http_seen) = recording_redirector(https_port).await;
     let transport = Transport::builder()
@@ -204,4 +207,17 @@ async fn credentials_never_reach_the_plain_http_listener() {
         "{sign_out}"
     );
     assert!(sign_out.contains(SESSION_TOKEN));
+    // The whole stack (transport tracing included) logged at TRACE without the secrets.
+    assert!(
+        support::logs().contains("serverinfo"),
+        "the capture saw the requests"
+    );
+    support::assert_secret_absent(
+        PAT_SECRET,
+        &[format!("{manager:?}"), format!("{session:?}")],
+    );
+    support::assert_secret_absent(
+        SESSION_TOKEN,
+        &[format!("{manager:?}"), format!("{session:?}")],
+    );
 }
