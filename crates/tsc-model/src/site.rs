@@ -226,6 +226,7 @@ impl SiteItem {
                 "runNowEnabled" => site.run_now_enabled = Some(attr.boolean()?),
                 "extractEncryptionMode" => site.extract_encryption_mode = Some(attr.string()?),
                 "userVisibilityMode" => site.user_visibility_mode = Some(attr.string()?),
+                _ if attr.is_namespaced() => {}
                 other => {
                     let name = other.to_owned();
                     site.other_attributes.insert(name, attr.string()?);

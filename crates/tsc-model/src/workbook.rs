@@ -254,6 +254,7 @@ impl WorkbookItem {
                 "defaultViewId" => wb.default_view_id = Some(attr.string()?),
                 "shareDescription" => wb.share_description = Some(attr.string()?),
                 "primaryContentUrl" => wb.primary_content_url = Some(attr.string()?),
+                _ if attr.is_namespaced() => {}
                 other => {
                     let name = other.to_owned();
                     wb.other_attributes.insert(name, attr.string()?);

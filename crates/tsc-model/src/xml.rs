@@ -1,5 +1,6 @@
-//! A small pull decoder over quick-xml's borrowed, namespace-resolving reader, shared by every
-//! response and request type, plus the attribute escaper used to write request bodies.
+//! A small pull decoder over quick-xml's borrowed reader, with its own namespace scoping,
+//! shared by every response and request type, plus the attribute escaper used to write request
+//! bodies.
 //!
 //! Why hand-written rather than serde: quick-xml's serde layer matches elements by local name
 //! whatever their namespace (so foreign-namespace elements would be taken for ours), cannot name
@@ -12,8 +13,8 @@ use std::borrow::Cow;
 use quick_xml::XmlVersion;
 use quick_xml::events::attributes::Attribute;
 use quick_xml::events::{BytesStart, Event};
-use quick_xml::name::ResolveResult;
-use quick_xml::reader::NsReader;
+use quick_xml::name::PrefixDeclaration;
+use quick_xml::reader::Reader;
 
 use crate::error::{BodyKind, Error, ValueError, excerpt, excerpt_start};
 use crate::{LEGACY_TABLEAU_NAMESPACE, TABLEAU_NAMESPACE};
@@ -38,32 +39,26 @@ impl<'a> Elem<'a> {
         self.start.local_name().into_inner()
     }
 
-    /// The element's unprefixed attributes as `(local name, raw attribute)`. Namespaced
-    /// attributes (`xmlns`, `xmlns:*`, `xsi:*`) are skipped: Tableau's own attributes are never
-    /// prefixed.
+    /// The element's attributes, in document order. Callers match the names they know;
+    /// namespaced ones (`xmlns`, `xmlns:*`, `xsi:*`) never match a Tableau attribute name and
+    /// are recognised by [`Attr::is_namespaced`] where unknown attributes are kept.
     pub(crate) fn attrs<'p>(
         &'p self,
         parser: &'p Parser<'a>,
         path: &'static str,
     ) -> impl Iterator<Item = Result<Attr<'a, 'p>, Error>> + 'p {
-        self.start.attributes().filter_map(move |attr| match attr {
-            Err(err) => Some(Err(parser.decode_error(
+        self.start.attributes().map(move |attr| match attr {
+            Err(err) => Err(parser.decode_error(
                 format!("{path} attributes"),
                 self.position,
                 ValueError::Attribute(err),
-            ))),
-            Ok(attr) => {
-                if attr.key.prefix().is_some() || attr.key.as_ref() == "xmlns" {
-                    None
-                } else {
-                    Some(Ok(Attr {
-                        attr,
-                        path,
-                        parser,
-                        position: self.position,
-                    }))
-                }
-            }
+            )),
+            Ok(attr) => Ok(Attr {
+                attr,
+                path,
+                parser,
+                position: self.position,
+            }),
         })
     }
 }
@@ -77,9 +72,16 @@ pub(crate) struct Attr<'a, 'p> {
 }
 
 impl Attr<'_, '_> {
-    /// The attribute's name.
+    /// The attribute's name as written (with its prefix, if any).
     pub(crate) fn name(&self) -> &str {
         self.attr.key.as_ref()
+    }
+
+    /// `xmlns`, `xmlns:*` or any other prefixed (`xsi:schemaLocation`) attribute: namespace
+    /// machinery, not Tableau data (Tableau's own attributes are never prefixed).
+    pub(crate) fn is_namespaced(&self) -> bool {
+        let name = self.name();
+        name == "xmlns" || name.contains(':')
     }
 
     fn what(&self) -> String {
@@ -134,19 +136,27 @@ impl Attr<'_, '_> {
 
 /// The pull decoder.
 pub(crate) struct Parser<'a> {
-    reader: NsReader<&'a [u8]>,
+    reader: Reader<&'a [u8]>,
     body: &'a [u8],
+    /// Depth of the innermost open element (root = 1).
+    depth: u32,
+    /// Namespace declarations in scope, innermost last. Empty for almost every document
+    /// besides the root's own declaration, so lookups are a short scan.
+    bindings: Vec<Binding>,
 }
 
-/// Is `ns` one of the namespaces whose elements we read?
-fn is_ours(ns: &ResolveResult<'_>) -> bool {
-    match ns {
-        ResolveResult::Unbound => true,
-        ResolveResult::Bound(ns) => {
-            ns.as_ref() == TABLEAU_NAMESPACE || ns.as_ref() == LEGACY_TABLEAU_NAMESPACE
-        }
-        ResolveResult::Unknown(_) => false,
-    }
+/// One `xmlns` / `xmlns:p` declaration.
+struct Binding {
+    /// Depth of the element that declared it.
+    depth: u32,
+    /// `None` for the default namespace.
+    prefix: Option<String>,
+    uri: String,
+}
+
+/// Is `uri` one of the namespaces whose elements we read? `""` is no namespace.
+fn is_our_uri(uri: &str) -> bool {
+    uri.is_empty() || uri == TABLEAU_NAMESPACE || uri == LEGACY_TABLEAU_NAMESPACE
 }
 
 /// Classifies a body that cannot be XML, before the XML reader sees it.
@@ -186,18 +196,22 @@ impl<'a> Parser<'a> {
                 excerpt: excerpt_start(body),
             });
         }
-        let mut reader = NsReader::from_reader(body);
-        let config = reader.config_mut();
+        let mut reader = Reader::from_reader(body);
         // No `trim_text`: it would trim each text run around an entity reference
         // (`Bad &amp; Bad` → `Bad&Bad`). Whole values are trimmed in `text()` instead.
-        config.check_end_names = true;
-        let mut parser = Parser { reader, body };
+        reader.config_mut().check_end_names = true;
+        let mut parser = Parser {
+            reader,
+            body,
+            depth: 0,
+            bindings: Vec::new(),
+        };
         loop {
             let position = parser.reader.buffer_position();
-            let (ours, unknown_ns, event) = match parser.reader.read_resolved_event() {
-                Ok((ns, event)) => (is_ours(&ns), describe_ns(&ns), event),
-                Err(e) => return Err(parser.xml_error(e)),
-            };
+            let event = parser
+                .reader
+                .read_event()
+                .map_err(|e| parser.xml_error(e))?;
             let (start, empty) = match event {
                 Event::Start(start) => (start, false),
                 Event::Empty(start) => (start, true),
@@ -216,17 +230,20 @@ impl<'a> Parser<'a> {
                 }
                 _ => continue,
             };
-            let name = start.name().into_inner().to_owned();
-            if !ours {
+            // The root's declarations stay in scope for the whole document.
+            parser.depth = 1;
+            parser.declare(&start, 1);
+            let name = start.name().into_inner();
+            if let Some(namespace) = parser.foreign_namespace(&start) {
                 return Err(Error::UnknownNamespace {
-                    namespace: unknown_ns,
-                    element: shorten(&name),
+                    namespace,
+                    element: shorten(name),
                 });
             }
             if start.local_name().into_inner() != root {
                 return Err(Error::UnexpectedRoot {
                     expected: root,
-                    found: shorten(&name),
+                    found: shorten(name),
                 });
             }
             let position = parser.reader.buffer_position();
@@ -239,6 +256,51 @@ impl<'a> Parser<'a> {
                 },
             ));
         }
+    }
+
+    /// Records the namespace declarations of `start` (an element at `depth`).
+    fn declare(&mut self, start: &BytesStart<'_>, depth: u32) {
+        // Fast path: almost no element below the root declares anything.
+        if !start.attributes_raw().contains("xmlns") {
+            return;
+        }
+        for attr in start.attributes().with_checks(false).flatten() {
+            let prefix = match attr.key.as_namespace_binding() {
+                Some(PrefixDeclaration::Default) => None,
+                Some(PrefixDeclaration::Named(prefix)) => Some(prefix.to_owned()),
+                None => continue,
+            };
+            let uri = attr
+                .normalized_value(XmlVersion::Implicit1_0)
+                .map(Cow::into_owned)
+                .unwrap_or_else(|_| attr.value.clone().into_owned());
+            self.bindings.push(Binding { depth, prefix, uri });
+        }
+    }
+
+    /// `None` when `start` is in one of our namespaces (or none); otherwise the namespace it
+    /// is in, or a description of its undeclared prefix.
+    fn foreign_namespace(&self, start: &BytesStart<'_>) -> Option<String> {
+        let prefix = start.name().prefix().map(|p| p.into_inner());
+        let binding = self
+            .bindings
+            .iter()
+            .rev()
+            .find(|b| b.prefix.as_deref() == prefix);
+        match (binding, prefix) {
+            (Some(b), _) if is_our_uri(&b.uri) => None,
+            (Some(b), _) => Some(shorten(&b.uri)),
+            (None, None) => None,
+            (None, Some(p)) => Some(format!("(undeclared prefix `{}:`)", shorten(p))),
+        }
+    }
+
+    /// Leaves the element at the current depth: drops its declarations.
+    fn leave(&mut self) {
+        while self.bindings.last().is_some_and(|b| b.depth >= self.depth) {
+            self.bindings.pop();
+        }
+        self.depth = self.depth.saturating_sub(1);
     }
 
     /// A [`Error::Decode`] at `position`.
@@ -262,13 +324,12 @@ impl<'a> Parser<'a> {
             return Ok(None);
         }
         loop {
-            let (ours, event) = match self.reader.read_resolved_event() {
-                Ok((ns, event)) => (is_ours(&ns), event),
-                Err(e) => return Err(self.xml_error(e)),
-            };
+            let event = self.reader.read_event().map_err(|e| self.xml_error(e))?;
             match event {
                 Event::Start(start) => {
-                    if ours {
+                    self.depth += 1;
+                    self.declare(&start, self.depth);
+                    if self.foreign_namespace(&start).is_none() {
                         let position = self.reader.buffer_position();
                         return Ok(Some(Elem {
                             start,
@@ -280,16 +341,26 @@ impl<'a> Parser<'a> {
                     self.reader
                         .read_to_end(end.name())
                         .map_err(|e| self.xml_error(e))?;
+                    self.leave();
                 }
-                Event::Empty(start) if ours => {
-                    let position = self.reader.buffer_position();
-                    return Ok(Some(Elem {
-                        start,
-                        empty: true,
-                        position,
-                    }));
+                Event::Empty(start) => {
+                    self.depth += 1;
+                    self.declare(&start, self.depth);
+                    let ours = self.foreign_namespace(&start).is_none();
+                    self.leave();
+                    if ours {
+                        let position = self.reader.buffer_position();
+                        return Ok(Some(Elem {
+                            start,
+                            empty: true,
+                            position,
+                        }));
+                    }
                 }
-                Event::End(_) => return Ok(None),
+                Event::End(_) => {
+                    self.leave();
+                    return Ok(None);
+                }
                 Event::Eof => return Err(self.truncated()),
                 _ => {}
             }
@@ -315,8 +386,9 @@ impl<'a> Parser<'a> {
         let end = elem.start.to_end().into_owned();
         self.reader
             .read_to_end(end.name())
-            .map(|_| ())
-            .map_err(|e| self.xml_error(e))
+            .map_err(|e| self.xml_error(e))?;
+        self.leave();
+        Ok(())
     }
 
     /// Consumes `elem` and returns its text content (entity and character references resolved,
@@ -367,6 +439,7 @@ impl<'a> Parser<'a> {
                 _ => {}
             }
         }
+        self.leave();
         let trimmed = text.trim();
         if trimmed.len() != text.len() {
             text = trimmed.to_owned();
@@ -395,16 +468,6 @@ impl<'a> Parser<'a> {
                     });
                 }
             }
-        }
-    }
-}
-
-fn describe_ns(ns: &ResolveResult<'_>) -> String {
-    match ns {
-        ResolveResult::Unbound => String::new(),
-        ResolveResult::Bound(ns) => shorten(ns.as_ref()),
-        ResolveResult::Unknown(prefix) => {
-            format!("(undeclared prefix `{}:`)", shorten(prefix))
         }
     }
 }

@@ -320,3 +320,29 @@ fn modern_cloud_workbook_shape() {
         Some(false)
     );
 }
+
+#[test]
+fn namespace_declarations_are_scoped_to_their_element() {
+    // A child that declares its own prefix for Tableau's namespace is ours; a sibling that moves
+    // the default namespace elsewhere is not, and its declaration does not leak to later
+    // siblings.
+    let body = r#"<tsResponse>
+        <credentials xmlns="urn:other" token="WRONG"><site id="no"/><user id="no"/></credentials>
+        <t:credentials xmlns:t="http://tableau.com/api" token="right">
+            <t:site id="s" contentUrl="c"/><user xmlns="http://tableausoftware.com/api" id="u"/>
+        </t:credentials>
+    </tsResponse>"#;
+    let r = SignInResponse::from_xml(body.as_bytes()).unwrap();
+    assert_eq!(r.token.expose_secret(), "right");
+    assert_eq!((r.site.id.as_str(), r.user.id.as_str()), ("s", "u"));
+
+    // An empty element's declaration applies to itself only.
+    let body = r#"<tsResponse><pagination xmlns="urn:x" pageNumber="9" pageSize="9" totalAvailable="9"/><pagination pageNumber="1" pageSize="2" totalAvailable="3"/><workbooks/></tsResponse>"#;
+    let page = WorkbookList::from_xml(body.as_bytes()).unwrap();
+    assert_eq!(page.pagination.page_number, 1);
+
+    // Undeclared prefixes below the root are foreign, hence skipped.
+    let body = r#"<tsResponse><x:credentials token="no"/><credentials token="ok"><site id="s"/><user id="u"/></credentials></tsResponse>"#;
+    let r = SignInResponse::from_xml(body.as_bytes()).unwrap();
+    assert_eq!(r.token.expose_secret(), "ok");
+}
