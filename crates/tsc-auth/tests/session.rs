@@ -9,6 +9,7 @@ use std::time::Duration;
 use base64::Engine;
 use futures_util::future::join_all;
 use http::{Method, Request, StatusCode};
+use secrecy::ExposeSecret;
 use support::*;
 use tsc_auth::{
     AUTH_HEADER, ConnectedAppAuth, CredentialStrategy, Deployment, Error, JwtAuth,
@@ -719,4 +720,55 @@ fn verify_hs256(jwt: &str, secret: &str) -> serde_json::Value {
     assert_eq!(header["kid"], "secret-id-1");
     assert_eq!(header["iss"], "client-1");
     serde_json::from_slice(&b64.decode(payload).unwrap()).unwrap()
+}
+
+#[tokio::test]
+async fn debug_output_never_shows_secrets() {
+    let fake = Fake::new();
+    let m = manager(&fake, "3.27");
+    let password = "dbg-password-a1b2";
+    let pat_secret = "dbg-pat-c3d4";
+    let jwt = "dbg.jwt-e5f6.sig";
+    let app_secret = "dbg-app-secret-g7h8";
+    let builder = ConnectedAppAuth::builder("client", "kid", app_secret, "alice").scopes(["s"]);
+    let builder_debug = format!("{builder:?}");
+    let app = builder.build().unwrap();
+    let minted = app.mint_jwt().unwrap();
+    let texts = vec![
+        format!(
+            "{:?}",
+            TableauAuth::new("alice", password, "").impersonate("u")
+        ),
+        format!("{:?}", PersonalAccessTokenAuth::new("n", pat_secret, "")),
+        format!("{:?}", JwtAuth::new(jwt, "")),
+        format!("{:?}", JwtAuth::uat(jwt, "")),
+        format!("{app:?}"),
+        builder_debug,
+        format!("{minted:?}"),
+        format!("{m:?}"),
+        format!("{:?}", m.layer()),
+    ];
+    for secret in [
+        password,
+        pat_secret,
+        jwt,
+        app_secret,
+        minted.expose_secret(),
+    ] {
+        assert_secret_absent(secret, &texts);
+    }
+    // The session's token, once signed in.
+    let session = m.sign_in(password_strategy(&fake)).await.unwrap();
+    let token = session.token().expose_secret().to_owned();
+    let texts = vec![
+        format!("{session:?}"),
+        format!("{:?}", session.token()),
+        format!("{m:?}"),
+        format!("{:?}", m.layer()),
+    ];
+    assert_secret_absent(&token, &texts);
+}
+
+fn password_strategy(fake: &Fake) -> Arc<dyn CredentialStrategy> {
+    password(fake, "")
 }
