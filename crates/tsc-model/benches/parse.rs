@@ -98,17 +98,16 @@ fn decode(body: &[u8]) -> usize {
     }
 }
 
-/// Median seconds per call of `f` over `rounds` timed batches.
-fn median_secs(rounds: usize, per_round: usize, f: &dyn Fn() -> usize) -> f64 {
-    let mut samples: Vec<f64> = (0..rounds)
-        .map(|_| {
-            let start = Instant::now();
-            for _ in 0..per_round {
-                black_box(f());
-            }
-            start.elapsed().as_secs_f64() / per_round as f64
-        })
-        .collect();
+/// Seconds per call of `f`, averaged over one batch of `per_round` calls.
+fn time_batch(per_round: usize, f: &dyn Fn() -> usize) -> f64 {
+    let start = Instant::now();
+    for _ in 0..per_round {
+        black_box(f());
+    }
+    start.elapsed().as_secs_f64() / per_round as f64
+}
+
+fn median(mut samples: Vec<f64>) -> f64 {
     samples.sort_by(f64::total_cmp);
     samples[samples.len() / 2]
 }
@@ -138,15 +137,27 @@ fn main() {
     if !std::env::args().any(|a| a == "--bench") {
         return;
     }
-    let rounds = 31;
-    let per_round = 20;
-    let floor = median_secs(rounds, per_round, &|| raw_events(body));
-    let floor_attrs = median_secs(rounds, per_round, &|| raw_events_attrs(body));
-    let model = median_secs(rounds, per_round, &|| decode(body));
+    // Interleave the three in every round so that load from other processes hits them
+    // alike, then take medians (of times, and of the per-round ratios).
+    let rounds = 41;
+    let per_round = 10;
+    let (mut floor, mut floor_attrs, mut model) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut ratio, mut ratio_attrs) = (Vec::new(), Vec::new());
+    for _ in 0..rounds {
+        let f = time_batch(per_round, &|| raw_events(body));
+        let fa = time_batch(per_round, &|| raw_events_attrs(body));
+        let m = time_batch(per_round, &|| decode(body));
+        ratio.push(m / f);
+        ratio_attrs.push(m / fa);
+        floor.push(f);
+        floor_attrs.push(fa);
+        model.push(m);
+    }
+    let (floor, floor_attrs, model) = (median(floor), median(floor_attrs), median(model));
     let mb = body.len() as f64 / 1e6;
     println!();
     println!(
-        "summary: {WORKBOOKS}-workbook page, {:.1} kB, median of {rounds} x {per_round} runs",
+        "summary: {WORKBOOKS}-workbook page, {:.1} kB, medians of {rounds} interleaved rounds of {per_round} runs",
         body.len() as f64 / 1e3
     );
     for (name, secs) in [
@@ -162,8 +173,9 @@ fn main() {
         );
     }
     println!(
-        "  ratio tsc-model / raw event scan: {:.2}x;  tsc-model / raw scan + attributes: {:.2}x",
-        model / floor,
-        model / floor_attrs
+        "  ratio tsc-model / raw event scan: {:.2}x;  tsc-model / raw scan + attributes: {:.2}x \
+         (medians of per-round ratios)",
+        median(ratio),
+        median(ratio_attrs)
     );
 }

@@ -3,8 +3,8 @@
 
 use std::fmt;
 
-use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
+use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time};
 
 use crate::Error;
 use crate::xml::{Elem, Parser};
@@ -128,9 +128,46 @@ impl Timestamp {
     /// ```
     pub fn parse(raw: impl Into<String>) -> Self {
         let raw = raw.into();
-        let date_time = OffsetDateTime::parse(raw.trim(), &Rfc3339).ok();
+        let text = raw.trim();
+        let date_time =
+            parse_utc_seconds(text).or_else(|| OffsetDateTime::parse(text, &Rfc3339).ok());
         Timestamp { raw, date_time }
     }
+}
+
+/// Fast path for the exact shape servers send, `YYYY-MM-DDTHH:MM:SSZ`; `None` for any other
+/// shape *or* an impossible date (then the RFC 3339 parser decides, and rejects it too).
+fn parse_utc_seconds(text: &str) -> Option<OffsetDateTime> {
+    let b = text.as_bytes();
+    let shape_ok = b.len() == 20
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b[10] == b'T'
+        && b[13] == b':'
+        && b[16] == b':'
+        && b[19] == b'Z';
+    if !shape_ok {
+        return None;
+    }
+    let num = |from: usize, to: usize| -> Option<u16> {
+        b[from..to].iter().try_fold(0u16, |acc, &c| {
+            c.is_ascii_digit().then(|| acc * 10 + u16::from(c - b'0'))
+        })
+    };
+    let month = Month::try_from(u8::try_from(num(5, 7)?).ok()?).ok()?;
+    let date = Date::from_calendar_date(
+        i32::from(num(0, 4)?),
+        month,
+        u8::try_from(num(8, 10)?).ok()?,
+    )
+    .ok()?;
+    let time = Time::from_hms(
+        u8::try_from(num(11, 13)?).ok()?,
+        u8::try_from(num(14, 16)?).ok()?,
+        u8::try_from(num(17, 19)?).ok()?,
+    )
+    .ok()?;
+    Some(PrimitiveDateTime::new(date, time).assume_utc())
 }
 
 impl fmt::Display for Timestamp {
@@ -237,3 +274,40 @@ impl fmt::Display for ApiError {
 }
 
 impl std::error::Error for ApiError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fast_timestamp_path_agrees_with_rfc3339() {
+        for text in [
+            "2016-08-03T20:34:04Z",
+            "2000-02-29T00:00:00Z",
+            "1999-12-31T23:59:59Z",
+            "2016-06-31T20:34:04Z",
+            "2001-02-29T00:00:00Z",
+            "2016-13-01T00:00:00Z",
+            "2016-08-03T24:00:00Z",
+            "2016-08-03T20:61:00Z",
+            "2016-0a-03T20:34:04Z",
+        ] {
+            let fast = parse_utc_seconds(text);
+            let slow = OffsetDateTime::parse(text, &Rfc3339).ok();
+            assert_eq!(fast, slow, "{text}");
+            assert_eq!(Timestamp::parse(text).date_time, slow, "{text}");
+        }
+        // Shapes only the general parser accepts.
+        for text in [
+            "2016-08-03T20:34:04.123Z",
+            "2016-08-03T20:34:04+02:00",
+            " 2016-08-03T20:34:04Z ",
+        ] {
+            assert_eq!(
+                parse_utc_seconds(text.trim()).is_some(),
+                text.trim().len() == 20
+            );
+            assert!(Timestamp::parse(text).date_time.is_some(), "{text}");
+        }
+    }
+}

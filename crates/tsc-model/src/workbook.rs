@@ -177,6 +177,11 @@ impl WorkbookList {
                     Ok(())
                 }
                 "workbooks" if !seen_list => {
+                    // Pagination precedes the list: reserve what it announces (capped at the
+                    // server's maximum page size) instead of growing a Vec of large items.
+                    if let Some(p) = &pagination {
+                        workbooks.reserve(p.page_size.min(1000) as usize);
+                    }
                     seen_list = true;
                     while let Some(item) = parser.next_child(&child)? {
                         if item.local_name() == "workbook" {

@@ -90,6 +90,12 @@ impl Attr<'_, '_> {
 
     /// The unescaped value (borrowed when there was nothing to unescape).
     pub(crate) fn cow(&self) -> Result<Cow<'_, str>, Error> {
+        // Fast path for the common case; quick-xml's general normalizer costs more than the
+        // whole check on short values.
+        let raw: &str = &self.attr.value;
+        if !needs_normalizing(raw) {
+            return Ok(Cow::Borrowed(raw));
+        }
         self.attr
             .normalized_value(XmlVersion::Implicit1_0)
             .map_err(|err| {
@@ -108,6 +114,10 @@ impl Attr<'_, '_> {
 
     /// The unescaped value of a secret: any failure is reported without details.
     pub(crate) fn secret(&self) -> Result<String, Error> {
+        let raw: &str = &self.attr.value;
+        if !needs_normalizing(raw) {
+            return Ok(raw.to_owned());
+        }
         self.attr
             .normalized_value(XmlVersion::Implicit1_0)
             .map(Cow::into_owned)
@@ -132,6 +142,14 @@ impl Attr<'_, '_> {
     pub(crate) fn boolean(&self) -> Result<bool, Error> {
         Ok(self.cow()?.trim().eq_ignore_ascii_case("true"))
     }
+}
+
+/// Does an attribute value need XML attribute-value normalization (references, or whitespace
+/// characters that normalize to spaces)?
+#[inline]
+fn needs_normalizing(raw: &str) -> bool {
+    raw.bytes()
+        .any(|b| matches!(b, b'&' | b'\t' | b'\n' | b'\r'))
 }
 
 /// The pull decoder.
