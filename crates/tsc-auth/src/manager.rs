@@ -404,7 +404,8 @@ impl SessionManager {
     /// REST 2.6, Tableau Server only): the new token, site and user replace the old.
     ///
     /// Switching to the site already signed in to (`403070`) succeeds and changes
-    /// nothing. On Tableau Cloud this fails with [`Error::NotAvailableOnCloud`] before
+    /// nothing. If the session had expired (`401002`) and the credentials can be reused
+    /// (with [`ReauthPolicy::Once`]), the manager signs in to the target site directly. On Tableau Cloud this fails with [`Error::NotAvailableOnCloud`] before
     /// anything is sent.
     pub async fn switch_site(&self, content_url: &str) -> Result<SessionInfo> {
         if self.shared.cloud {
@@ -449,7 +450,27 @@ impl SessionManager {
             );
             return Ok(session);
         }
-        Err(error)
+        let strategy = self.shared.read().strategy.clone();
+        match strategy {
+            // The session expired: signing in to the target site directly is the switch.
+            Some(strategy)
+                if error.is_session_expired()
+                    && self.shared.reauth == ReauthPolicy::Once
+                    && strategy.reusable() =>
+            {
+                tracing::debug!(
+                    site = content_url,
+                    "session expired during switch site; signing in to the target site"
+                );
+                let renewed = self
+                    .shared
+                    .perform_sign_in(strategy.as_ref(), content_url)
+                    .await?;
+                self.shared.install(Some(renewed.clone()), Some(strategy));
+                Ok(renewed)
+            }
+            _ => Err(error),
+        }
     }
 }
 

@@ -308,6 +308,30 @@ async fn switch_site_replaces_token_site_and_user() {
 }
 
 #[tokio::test]
+async fn switch_site_with_an_expired_session_signs_in_to_the_target() {
+    let fake = Fake::new();
+    let m = manager(&fake, "3.24");
+    m.sign_in(password(&fake, "")).await.unwrap();
+    fake.expire_all_tokens();
+    let switched = m.switch_site("marketing").await.unwrap();
+    assert_eq!(switched.site_content_url(), "marketing");
+    assert_eq!(fake.sign_ins(), 2);
+    let last = fake.requests().last().unwrap().clone();
+    assert_eq!(last.path(), "/api/3.24/auth/signin");
+    assert_eq!(
+        attr(&last.body_text(), "contentUrl").as_deref(),
+        Some("marketing")
+    );
+    // A raw JWT cannot do that: the 401002 is returned.
+    let jwt = fake.lock().raw_jwt.clone();
+    let m = manager(&fake, "3.27");
+    m.sign_in(Arc::new(JwtAuth::new(jwt, ""))).await.unwrap();
+    fake.expire_all_tokens();
+    let err = m.switch_site("marketing").await.unwrap_err();
+    assert!(err.is_session_expired(), "{err:?}");
+}
+
+#[tokio::test]
 async fn switch_to_same_site_is_success_without_change() {
     let fake = Fake::new();
     let m = manager(&fake, "3.24");
