@@ -29,6 +29,37 @@ use crate::manager::{ReauthPolicy, Shared};
 ///   Concurrent expiries cause exactly one sign-in: the first request signs in, the
 ///   others wait and reuse the new token. A request is replayed at most once.
 /// * With [`ReauthPolicy::Never`] answers pass through untouched.
+///
+/// ```
+/// use std::sync::Arc;
+/// use tower::{Layer, ServiceExt};
+/// use tsc_auth::{AUTH_HEADER, SessionManager, TableauAuth};
+/// use tsc_transport::{Body, Transport};
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> tsc_auth::Result<()> {
+/// // A stand-in server: signs anyone in, and echoes whether a token came along.
+/// let fake = tower::service_fn(|req: http::Request<Body>| async move {
+///     let body = if req.uri().path().ends_with("/auth/signin") {
+///         r#"<tsResponse><credentials token="t0k"><site id="s1" contentUrl=""/><user id="u1"/></credentials></tsResponse>"#.to_owned()
+///     } else {
+///         format!("token={}", req.headers().contains_key(AUTH_HEADER))
+///     };
+///     Ok::<_, std::convert::Infallible>(http::Response::new(Body::from(body)))
+/// });
+/// let transport = Transport::new(fake);
+/// let manager = SessionManager::builder(transport.clone(), "https://tableau.example.com".parse().unwrap())
+///     .build()?;
+/// manager.sign_in(Arc::new(TableauAuth::new("alice", "pw", ""))).await?;
+///
+/// let service = manager.layer().layer(transport);
+/// let ours = http::Request::get(manager.site_url("workbooks")?).body(Body::empty()).unwrap();
+/// let answer = service.clone().oneshot(ours).await?.into_body().collect().await?;
+/// assert_eq!(&answer[..], b"token=true");
+/// let foreign = http::Request::get("https://elsewhere.example.com/").body(Body::empty()).unwrap();
+/// let answer = service.oneshot(foreign).await?.into_body().collect().await?;
+/// assert_eq!(&answer[..], b"token=false");
+/// # Ok(()) }
+/// ```
 #[derive(Clone)]
 pub struct SessionLayer {
     shared: Arc<Shared>,
