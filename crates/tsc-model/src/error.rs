@@ -113,9 +113,15 @@ pub enum ValueError {
     /// secret cannot leak through the error.
     #[error("invalid value in a secret field (details withheld)")]
     Secret,
-    /// An attribute appears twice on one element, or a value is otherwise malformed.
+    /// The attribute list of an element is malformed (missing quotes, `=`, …).
     #[error("malformed attribute")]
     Attribute(#[source] quick_xml::events::attributes::AttrError),
+    /// The same attribute appears twice on one element.
+    #[error("duplicate attribute")]
+    DuplicateAttribute,
+    /// Any other failure the XML reader reports for a value.
+    #[error("invalid value")]
+    Xml(#[source] quick_xml::Error),
 }
 
 /// What a non-XML body looks like, for [`Error::NotXml`].

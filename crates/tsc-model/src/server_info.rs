@@ -72,7 +72,7 @@ fn decode_server_info<'a>(
             }
             "restApiVersion" => {
                 const WHAT: &str = "tsResponse/serverInfo/restApiVersion";
-                let position = parser_position(&child);
+                let position = child.position();
                 let text = parser.text(child, WHAT)?;
                 let version = text.parse::<ApiVersion>().map_err(|err| {
                     parser.decode_error(WHAT.to_owned(), position, ValueError::ApiVersion(err))
@@ -99,10 +99,6 @@ fn decode_server_info<'a>(
         prep_conductor_version: prep,
         platform,
     })
-}
-
-fn parser_position(elem: &Elem<'_>) -> u64 {
-    elem.position()
 }
 
 /// The legacy `GET /auth?format=xml` answer of Tableau Server before 10.1 (no `serverinfo`):

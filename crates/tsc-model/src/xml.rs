@@ -42,24 +42,84 @@ impl<'a> Elem<'a> {
     /// The element's attributes, in document order. Callers match the names they know;
     /// namespaced ones (`xmlns`, `xmlns:*`, `xsi:*`) never match a Tableau attribute name and
     /// are recognised by [`Attr::is_namespaced`] where unknown attributes are kept.
+    ///
+    /// A repeated attribute name is an error (XML well-formedness). The check is done here
+    /// over a fixed-size array instead of quick-xml's, which allocates per element.
     pub(crate) fn attrs<'p>(
         &'p self,
         parser: &'p Parser<'a>,
         path: &'static str,
-    ) -> impl Iterator<Item = Result<Attr<'a, 'p>, Error>> + 'p {
-        self.start.attributes().map(move |attr| match attr {
-            Err(err) => Err(parser.decode_error(
-                format!("{path} attributes"),
-                self.position,
-                ValueError::Attribute(err),
-            )),
-            Ok(attr) => Ok(Attr {
-                attr,
-                path,
-                parser,
-                position: self.position,
-            }),
-        })
+    ) -> AttrIter<'a, 'p> {
+        let mut inner = self.start.attributes();
+        inner.with_checks(false);
+        AttrIter {
+            inner,
+            elem: self,
+            parser,
+            path,
+            seen: [""; SEEN_INLINE],
+            seen_len: 0,
+            seen_overflow: Vec::new(),
+            failed: false,
+        }
+    }
+}
+
+/// Attribute names remembered inline for the duplicate check; more spill into a `Vec`.
+const SEEN_INLINE: usize = 32;
+
+/// Iterator over an element's attributes with a non-allocating duplicate check.
+pub(crate) struct AttrIter<'a, 'p> {
+    inner: quick_xml::events::attributes::Attributes<'p>,
+    elem: &'p Elem<'a>,
+    parser: &'p Parser<'a>,
+    path: &'static str,
+    seen: [&'p str; SEEN_INLINE],
+    seen_len: usize,
+    seen_overflow: Vec<&'p str>,
+    failed: bool,
+}
+
+impl<'a, 'p> Iterator for AttrIter<'a, 'p> {
+    type Item = Result<Attr<'a, 'p>, Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.failed {
+            return None;
+        }
+        let attr = match self.inner.next()? {
+            Ok(attr) => attr,
+            Err(err) => {
+                self.failed = true;
+                return Some(Err(self.parser.decode_error(
+                    format!("{} attributes", self.path),
+                    self.elem.position,
+                    ValueError::Attribute(err),
+                )));
+            }
+        };
+        let key: &'p str = attr.key.into_inner();
+        let seen = &self.seen[..self.seen_len];
+        if seen.contains(&key) || self.seen_overflow.contains(&key) {
+            self.failed = true;
+            return Some(Err(self.parser.decode_error(
+                format!("{}/@{}", self.path, shorten(key)),
+                self.elem.position,
+                ValueError::DuplicateAttribute,
+            )));
+        }
+        if self.seen_len < SEEN_INLINE {
+            self.seen[self.seen_len] = key;
+            self.seen_len += 1;
+        } else {
+            self.seen_overflow.push(key);
+        }
+        Some(Ok(Attr {
+            attr,
+            path: self.path,
+            parser: self.parser,
+            position: self.elem.position,
+        }))
     }
 }
 
@@ -101,7 +161,7 @@ impl Attr<'_, '_> {
             .map_err(|err| {
                 let source = match err {
                     quick_xml::Error::Escape(e) => ValueError::Escape(e),
-                    _ => ValueError::Secret,
+                    other => ValueError::Xml(other),
                 };
                 self.parser.decode_error(self.what(), self.position, source)
             })

@@ -346,3 +346,34 @@ fn namespace_declarations_are_scoped_to_their_element() {
     let r = SignInResponse::from_xml(body.as_bytes()).unwrap();
     assert_eq!(r.token.expose_secret(), "ok");
 }
+
+#[test]
+fn duplicate_attributes_are_rejected() {
+    let body = br#"<tsResponse><credentials token="FIRSTSECRET" token="SECONDSECRET"><site id="s"/><user id="u"/></credentials></tsResponse>"#;
+    let err = SignInResponse::from_xml(body).unwrap_err();
+    match &err {
+        Error::Decode { what, source, .. } => {
+            assert_eq!(what, "tsResponse/credentials/@token");
+            assert!(matches!(source, ValueError::DuplicateAttribute));
+        }
+        other => panic!("{other:?}"),
+    }
+    let shown = format!("{err} {err:?}");
+    assert!(
+        !shown.contains("FIRSTSECRET") && !shown.contains("SECONDSECRET"),
+        "{shown}"
+    );
+
+    // Many distinct attributes are fine; a repeat past the inline window is still caught.
+    let many: String = (0..40).map(|i| format!(" a{i}=\"{i}\"")).collect();
+    let ok = format!("<tsResponse><site id=\"x\"{many}/></tsResponse>");
+    let site = SiteItem::from_xml(ok.as_bytes()).unwrap();
+    assert_eq!(site.other_attributes.len(), 40);
+    let dup = format!("<tsResponse><site id=\"x\"{many} a35=\"again\"/></tsResponse>");
+    assert!(matches!(
+        SiteItem::from_xml(dup.as_bytes()),
+        Err(Error::Decode { what, source: ValueError::DuplicateAttribute, .. }) if what == "tsResponse/site/@a35"
+    ));
+    let dup_id = br#"<tsResponse><site id="x" name="n" id="y"/></tsResponse>"#;
+    assert!(SiteItem::from_xml(dup_id).is_err());
+}
