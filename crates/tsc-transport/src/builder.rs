@@ -357,7 +357,7 @@ impl TransportBuilder {
             .build(connector);
 
         let attempt = HyperService {
-            client,
+            client: Arc::new(client),
             max_response_bytes: self.max_response_bytes,
         };
         let redirects = FollowRedirects {

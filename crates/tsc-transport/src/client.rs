@@ -3,6 +3,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -27,25 +28,38 @@ pub(crate) struct RequestDeadline {
     pub(crate) after: Duration,
 }
 
-/// `scheme://authority/path` without the query string (which may carry secrets).
-pub(crate) fn display_uri(uri: &Uri) -> String {
-    match (uri.scheme_str(), uri.authority()) {
-        (Some(scheme), Some(authority)) => format!("{scheme}://{authority}{}", uri.path()),
-        _ => uri.path().to_owned(),
+/// Displays `scheme://authority/path` without the query string (which may carry secrets).
+pub(crate) struct UriNoQuery<'a>(pub(crate) &'a Uri);
+
+impl std::fmt::Display for UriNoQuery<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (self.0.scheme_str(), self.0.authority()) {
+            (Some(scheme), Some(authority)) => write!(f, "{scheme}://{authority}{}", self.0.path()),
+            _ => f.write_str(self.0.path()),
+        }
     }
 }
 
-fn host_of(uri: &Uri) -> String {
-    uri.authority()
-        .map(|a| a.as_str().to_owned())
-        .unwrap_or_default()
+/// `scheme://authority/path` without the query string.
+pub(crate) fn display_uri(uri: &Uri) -> String {
+    UriNoQuery(uri).to_string()
 }
 
 /// One attempt over the pooled hyper client.
-#[derive(Clone)]
 pub(crate) struct HyperService<C> {
-    pub(crate) client: Client<C, Body>,
+    // Behind an Arc: the stack is cloned per request and per hop, and hyper-util's `Client`
+    // is a large struct of builders whose clone and moves showed up in the benchmark.
+    pub(crate) client: Arc<Client<C, Body>>,
     pub(crate) max_response_bytes: u64,
+}
+
+impl<C> Clone for HyperService<C> {
+    fn clone(&self) -> Self {
+        Self {
+            client: self.client.clone(),
+            max_response_bytes: self.max_response_bytes,
+        }
+    }
 }
 
 type BoxFuture<T> = Pin<Box<dyn Future<Output = Result<T, Error>> + Send>>;
@@ -63,16 +77,19 @@ where
     }
 
     fn call(&mut self, request: Request<Body>) -> Self::Future {
-        let target = display_uri(request.uri());
-        let host = host_of(request.uri());
-        let deadline = request.extensions().get::<RequestDeadline>().copied();
+        let authority = request.uri().authority().cloned();
+        let deadline = request
+            .extensions()
+            .get::<RequestDeadline>()
+            .map(|d| (*d, request.uri().clone()));
         let limit = self.max_response_bytes;
-        // OpenTelemetry HTTP client semantic conventions; headers and bodies are never recorded.
+        // OpenTelemetry HTTP client semantic conventions; headers and bodies are never
+        // recorded. Field values are only formatted when the span is enabled.
         let span = tracing::debug_span!(
             "HTTP",
             otel.kind = "client",
             http.request.method = %request.method(),
-            url.full = %target,
+            url.full = %UriNoQuery(request.uri()),
             server.address = request.uri().host().unwrap_or_default(),
             server.port = request.uri().port_u16(),
             http.response.status_code = Empty,
@@ -82,10 +99,12 @@ where
         let responding = self.client.request(request);
         Box::pin(
             async move {
-                let started = std::time::Instant::now();
-                let result = responding.await;
                 let span = tracing::Span::current();
-                span.record("duration_ms", started.elapsed().as_secs_f64() * 1000.0);
+                let started = (!span.is_disabled()).then(std::time::Instant::now);
+                let result = responding.await;
+                if let Some(started) = started {
+                    span.record("duration_ms", started.elapsed().as_secs_f64() * 1000.0);
+                }
                 match result {
                     Ok(response) => {
                         span.record("http.response.status_code", response.status().as_u16());
@@ -93,12 +112,14 @@ where
                             status = response.status().as_u16(),
                             "response headers received"
                         );
-                        Ok(response.map(|body| {
-                            Body::wrap(LimitedBody::new(body, limit, deadline, target))
-                        }))
+                        Ok(
+                            response
+                                .map(|body| Body::wrap(LimitedBody::new(body, limit, deadline))),
+                        )
                     }
                     Err(err) => {
-                        let err = classify(err, &host);
+                        let host = authority.as_ref().map_or("", |a| a.as_str());
+                        let err = classify(err, host);
                         span.record("error.type", error_type(&err));
                         tracing::debug!(error = %err, "request failed");
                         Err(err)
@@ -181,18 +202,17 @@ struct LimitedBody {
     inner: Incoming,
     limit: u64,
     seen: u64,
-    deadline: Option<(Pin<Box<Sleep>>, Duration)>,
-    target: String,
+    deadline: Option<(Pin<Box<Sleep>>, Duration, Uri)>,
 }
 
 impl LimitedBody {
-    fn new(inner: Incoming, limit: u64, deadline: Option<RequestDeadline>, target: String) -> Self {
+    fn new(inner: Incoming, limit: u64, deadline: Option<(RequestDeadline, Uri)>) -> Self {
         Self {
             inner,
             limit,
             seen: 0,
-            deadline: deadline.map(|d| (Box::pin(tokio::time::sleep_until(d.at)), d.after)),
-            target,
+            deadline: deadline
+                .map(|(d, uri)| (Box::pin(tokio::time::sleep_until(d.at)), d.after, uri)),
         }
     }
 
@@ -214,13 +234,13 @@ impl http_body::Body for LimitedBody {
         if this.seen == 0 && this.inner.size_hint().lower() > this.limit {
             return Poll::Ready(Some(Err(this.too_large())));
         }
-        if let Some((sleep, after)) = &mut this.deadline
+        if let Some((sleep, after, uri)) = &mut this.deadline
             && sleep.as_mut().poll(cx).is_ready()
         {
             let err = Error::Timeout {
                 kind: TimeoutKind::Request,
                 after: *after,
-                target: this.target.clone(),
+                target: display_uri(uri),
             };
             return Poll::Ready(Some(Err(Box::new(err))));
         }

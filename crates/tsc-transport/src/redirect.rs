@@ -278,7 +278,8 @@ where
     let mut headers = parts.headers;
     let extensions = parts.extensions;
     let has_body = !body.is_known_empty();
-    let mut visited = vec![uri.clone()];
+    // URIs answered with a redirect so far (allocated only once a redirect happens).
+    let mut visited: Vec<Uri> = Vec::new();
     let mut hops = 0usize;
     loop {
         let replay = body.try_clone();
@@ -304,7 +305,7 @@ where
             }
             .into());
         }
-        if visited.contains(&target) {
+        if target == uri || visited.contains(&target) {
             return Err(RedirectError::Loop {
                 location: display_uri(&target),
             }
@@ -359,8 +360,7 @@ where
             None => return Err(RedirectError::BodyNotReplayable { status, location }.into()),
         };
         tracing::debug!(status = status.as_u16(), from = %from, to = %location, "following redirect");
-        visited.push(target.clone());
-        uri = target;
+        visited.push(std::mem::replace(&mut uri, target));
     }
 }
 
