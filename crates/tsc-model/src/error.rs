@@ -84,6 +84,27 @@ pub enum Error {
         source: ValueError,
     },
 
+    /// The body is not JSON (feature `json`): empty, XML, an HTML page, or plain text.
+    #[cfg(feature = "json")]
+    #[error("response body is not JSON: it looks like {kind}; it starts with {excerpt:?}")]
+    NotJson {
+        /// What the body looks like instead.
+        kind: BodyKind,
+        /// The start of the body, shortened and redacted.
+        excerpt: String,
+    },
+
+    /// The body starts like JSON but does not parse (feature `json`).
+    #[cfg(feature = "json")]
+    #[error("malformed JSON, near {excerpt:?}")]
+    Json {
+        /// The body around the problem, shortened and redacted.
+        excerpt: String,
+        /// The JSON parser's report (a syntax error: it never quotes values).
+        #[source]
+        source: serde_json::Error,
+    },
+
     /// The body is a well-formed Tableau error document (`<tsResponse><error code=…>`), not
     /// the response that was expected. Status-code handling normally catches this first.
     #[error("expected {expected} but the body is a Tableau error response")]
@@ -119,6 +140,9 @@ pub enum ValueError {
     /// The same attribute appears twice on one element.
     #[error("duplicate attribute")]
     DuplicateAttribute,
+    /// A JSON value of the wrong kind (an object or array where text was expected).
+    #[error("wrong JSON type")]
+    JsonType,
     /// Any other failure the XML reader reports for a value.
     #[error("invalid value")]
     Xml(#[source] quick_xml::Error),
@@ -136,6 +160,8 @@ pub enum BodyKind {
     Json,
     /// Anything else that does not start with `<`.
     Text,
+    /// An XML document (when JSON was expected).
+    Xml,
 }
 
 impl std::fmt::Display for BodyKind {
@@ -145,6 +171,7 @@ impl std::fmt::Display for BodyKind {
             BodyKind::Html => "an HTML page (wrong address, proxy or maintenance page?)",
             BodyKind::Json => "JSON (was `Accept: application/json` sent?)",
             BodyKind::Text => "plain text",
+            BodyKind::Xml => "XML (was `Accept: application/json` sent?)",
         })
     }
 }

@@ -14,6 +14,8 @@
 //!   [`WorkbookList`], [`ViewList`], [`UserList`], [`SiteAuthConfiguration`], and the error
 //!   document [`ApiError`].
 //! * [`ApiVersion`] with the version floors of the sign-in surface.
+//! * With the `json` feature: `to_json` / `from_json` for sign-in requests and responses,
+//!   server info, errors and workbooks, in the shapes Tableau uses for `application/json`.
 //!
 //! Decoders accept the current namespace ([`TABLEAU_NAMESPACE`]), the legacy one
 //! ([`LEGACY_TABLEAU_NAMESPACE`]), a prefixed form (`<ns0:tsResponse xmlns:ns0=…>`) and no
@@ -42,6 +44,8 @@
 mod common;
 mod credentials;
 mod error;
+#[cfg(feature = "json")]
+mod json;
 mod lists;
 pub mod request;
 mod server_info;
