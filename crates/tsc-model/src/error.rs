@@ -73,11 +73,12 @@ pub enum Error {
     },
 
     /// An element or attribute is present but its value cannot be decoded.
-    #[error("cannot decode {what}, near {excerpt:?}")]
+    #[error("cannot decode {what}{near}", near = near(.excerpt))]
     Decode {
         /// Path of the element or attribute, e.g. `tsResponse/pagination/@pageSize`.
         what: String,
-        /// The body around the problem, shortened and redacted.
+        /// The body around the problem, shortened and redacted (empty for JSON bodies,
+        /// where `what` is the JSON path).
         excerpt: String,
         /// Why the value was rejected.
         #[source]
@@ -146,6 +147,14 @@ pub enum ValueError {
     /// Any other failure the XML reader reports for a value.
     #[error("invalid value")]
     Xml(#[source] quick_xml::Error),
+}
+
+fn near(excerpt: &str) -> String {
+    if excerpt.is_empty() {
+        String::new()
+    } else {
+        format!(", near {excerpt:?}")
+    }
 }
 
 /// What a non-XML body looks like, for [`Error::NotXml`].

@@ -144,6 +144,19 @@ impl Attr<'_, '_> {
         name == "xmlns" || name.contains(':')
     }
 
+    /// Byte offset of this attribute's name in the body (the names borrow from it), so an
+    /// excerpt shows the attribute itself even in a long start tag; the element's position if
+    /// the name is not a slice of the body.
+    fn offset(&self) -> u64 {
+        let body = self.parser.body.as_ptr() as usize;
+        let key = self.attr.key.into_inner().as_ptr() as usize;
+        if key >= body && key < body + self.parser.body.len() {
+            (key - body) as u64
+        } else {
+            self.position
+        }
+    }
+
     fn what(&self) -> String {
         format!("{}/@{}", self.path, shorten(self.name()))
     }
@@ -163,7 +176,7 @@ impl Attr<'_, '_> {
                     quick_xml::Error::Escape(e) => ValueError::Escape(e),
                     other => ValueError::Xml(other),
                 };
-                self.parser.decode_error(self.what(), self.position, source)
+                self.parser.decode_error(self.what(), self.offset(), source)
             })
     }
 
@@ -183,7 +196,7 @@ impl Attr<'_, '_> {
             .map(Cow::into_owned)
             .map_err(|_| {
                 self.parser
-                    .decode_error(self.what(), self.position, ValueError::Secret)
+                    .decode_error(self.what(), self.offset(), ValueError::Secret)
             })
     }
 
@@ -194,7 +207,7 @@ impl Attr<'_, '_> {
         let value = self.cow()?;
         value.trim().parse::<T>().map_err(|err| {
             self.parser
-                .decode_error(self.what(), self.position, ValueError::Integer(err))
+                .decode_error(self.what(), self.offset(), ValueError::Integer(err))
         })
     }
 

@@ -377,3 +377,20 @@ fn duplicate_attributes_are_rejected() {
     let dup_id = br#"<tsResponse><site id="x" name="n" id="y"/></tsResponse>"#;
     assert!(SiteItem::from_xml(dup_id).is_err());
 }
+
+#[test]
+fn excerpt_shows_the_failing_attribute_in_a_long_tag() {
+    let filler: String = (0..20)
+        .map(|i| format!(" extra{i}=\"{}\"", "v".repeat(10)))
+        .collect();
+    let body = format!(
+        r#"<tsResponse><pagination pageNumber="1" pageSize="1" totalAvailable="1"/><workbooks><workbook id="w"{filler} size="huge"/></workbooks></tsResponse>"#
+    );
+    match WorkbookList::from_xml(body.as_bytes()) {
+        Err(Error::Decode { what, excerpt, .. }) => {
+            assert_eq!(what, "tsResponse/workbooks/workbook/@size");
+            assert!(excerpt.contains(r#"size="huge""#), "{excerpt}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
