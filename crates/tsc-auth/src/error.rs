@@ -210,13 +210,79 @@ impl Error {
 /// Tableau's code for an invalid, expired, signed-out or superseded token.
 pub(crate) const SESSION_INVALID_CODE: &str = "401002";
 
-/// The first 200 characters of a body, lossily decoded, for error messages.
+/// The first 200 characters of a body, lossily decoded, for error messages, with the
+/// values of secret-bearing attributes or JSON keys replaced by `[redacted]` (a proxy
+/// or a broken server might echo a request).
 pub(crate) fn excerpt(body: &[u8]) -> String {
     const MAX_CHARS: usize = 200;
-    let text = String::from_utf8_lossy(body);
+    let text = redact(&String::from_utf8_lossy(body));
     let mut out: String = text.chars().take(MAX_CHARS).collect();
     if text.chars().nth(MAX_CHARS).is_some() {
         out.push('…');
     }
     out
+}
+
+/// Blanks the quoted value after `token=`, `password=`, `personalAccessTokenSecret=`,
+/// `jwt=` (XML attributes) and `"token":` etc. (JSON).
+fn redact(text: &str) -> String {
+    const KEYS: [&str; 4] = ["token", "password", "personalAccessTokenSecret", "jwt"];
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    'scan: while !rest.is_empty() {
+        for key in KEYS {
+            let Some(after_key) = rest.strip_prefix(key) else {
+                continue;
+            };
+            // `key="v"`, `key='v'`, `key": "v"` (the JSON key's closing quote first).
+            let after_sep = after_key
+                .strip_prefix('"')
+                .unwrap_or(after_key)
+                .trim_start();
+            let Some(after_sep) = after_sep
+                .strip_prefix('=')
+                .or_else(|| after_sep.strip_prefix(':'))
+            else {
+                continue;
+            };
+            let after_sep = after_sep.trim_start();
+            let Some(quote) = after_sep.chars().next().filter(|c| *c == '"' || *c == '\'') else {
+                continue;
+            };
+            let value = &after_sep[1..];
+            let end = value.find(quote).unwrap_or(value.len());
+            out.push_str(key);
+            out.push('=');
+            out.push(quote);
+            out.push_str("[redacted]");
+            out.push(quote);
+            rest = value.get(end + 1..).unwrap_or("");
+            continue 'scan;
+        }
+        let mut chars = rest.chars();
+        if let Some(c) = chars.next() {
+            out.push(c);
+        }
+        rest = chars.as_str();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn excerpts_redact_secrets_and_stay_short() {
+        let body = br#"<html>echo: <credentials name="a" password="hunter2" jwt='e.y.j'/> {"token": "t0k3n"}</html>"#;
+        let text = excerpt(body);
+        for secret in ["hunter2", "e.y.j", "t0k3n"] {
+            assert!(!text.contains(secret), "{text}");
+        }
+        assert!(text.contains("name=\"a\""), "{text}");
+        assert!(text.contains("[redacted]"));
+        let long = excerpt(&[b'x'; 1000]);
+        assert_eq!(long.chars().count(), 201);
+        assert_eq!(excerpt("é".as_bytes()), "é");
+    }
 }

@@ -246,6 +246,11 @@ impl SessionManager {
         self.shared.server_url()
     }
 
+    /// The transport the manager sends through (sign-in, sign-out and [`send`](Self::send)).
+    pub fn transport(&self) -> &Transport {
+        &self.shared.transport
+    }
+
     /// Whether the server is treated as Tableau Cloud.
     pub fn is_cloud(&self) -> bool {
         self.shared.cloud
