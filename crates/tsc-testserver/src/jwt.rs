@@ -156,10 +156,22 @@ impl std::fmt::Debug for UatKey {
 }
 
 impl UatKey {
-    /// Generates a fresh RSA key (3072 bits, the `rsa` crate's default; ~2 s in debug builds).
+    /// The process-wide UAT key: an RSA-2048 key generated on first use and shared by every
+    /// emulator in the process (generation costs about a second in debug builds; the key is
+    /// test-only and never leaves the machine).
+    pub fn shared() -> Result<&'static UatKey, Error> {
+        static KEY: std::sync::OnceLock<UatKey> = std::sync::OnceLock::new();
+        if let Some(k) = KEY.get() {
+            return Ok(k);
+        }
+        let key = UatKey::generate()?;
+        Ok(KEY.get_or_init(|| key))
+    }
+
+    /// Generates a fresh RSA-2048 key pair.
     pub fn generate() -> Result<UatKey, Error> {
-        use rsa::Generate;
-        let key = rsa::PrivateKey::try_generate().map_err(|e| Error::UatKey(e.to_string()))?;
+        let key = rsa::PrivateKey::new(&mut getrandom::SysRng, 2048)
+            .map_err(|e| Error::UatKey(e.to_string()))?;
         let private_pem = key
             .to_pkcs8_pem(LineEnding::LF)
             .map_err(|e| Error::UatKey(e.to_string()))?;

@@ -85,7 +85,7 @@ pub(crate) struct Inner {
     pub(crate) data: DataSet,
     pub(crate) clock: Clock,
     pub(crate) faults: FaultInjector,
-    pub(crate) uat_key: Option<UatKey>,
+    pub(crate) uat_key: Option<&'static UatKey>,
     state: Mutex<State>,
 }
 
@@ -126,12 +126,11 @@ impl TestServer {
             Ok(s) => s,
             Err(e) => {
                 tracing::warn!(error = %e, "invalid tsc-testserver configuration; using defaults");
-                let fallback = match config.mode {
-                    Mode::Server => Config::server(),
-                    Mode::Cloud => Config::cloud(),
+                let (fallback, key) = match config.mode {
+                    Mode::Server => (Config::server(), None),
+                    Mode::Cloud => (Config::cloud(), UatKey::shared().ok()),
                 };
-                // The profiles are valid by construction; the UAT key is the only fallible part.
-                TestServer::build(fallback, None)
+                TestServer::build(fallback, key)
             }
         }
     }
@@ -140,13 +139,13 @@ impl TestServer {
     pub fn try_new(config: Config) -> Result<Self, crate::Error> {
         config.validate()?;
         let key = match config.mode {
-            Mode::Cloud => Some(UatKey::generate()?),
+            Mode::Cloud => Some(UatKey::shared()?),
             Mode::Server => None,
         };
         Ok(TestServer::build(config, key))
     }
 
-    fn build(config: Config, uat_key: Option<UatKey>) -> Self {
+    fn build(config: Config, uat_key: Option<&'static UatKey>) -> Self {
         let version = ApiVersion::parse(&config.api_version).unwrap_or(ApiVersion::new(3, 27));
         let data = config
             .data
@@ -220,10 +219,7 @@ impl TestServer {
 
     /// UAT settings and key (cloud mode only).
     pub fn uat(&self) -> Option<(&UatSettings, &UatKey)> {
-        self.inner
-            .uat_key
-            .as_ref()
-            .map(|k| (&self.inner.config.uat, k))
+        self.inner.uat_key.map(|k| (&self.inner.config.uat, k))
     }
 
     /// A connected-app JWT for `sub`, signed with the first connected app's secret.
@@ -883,7 +879,7 @@ impl Inner {
                 let max = self.config.max_jwt_lifetime;
                 let mut state = lock_mutex(&self.state);
                 let verified = if *is_uat {
-                    match (&self.uat_key, cloud) {
+                    match (self.uat_key, cloud) {
                         (Some(key), true) => jwt::verify_uat(
                             token.expose_secret(),
                             &self.config.uat,
