@@ -1,7 +1,9 @@
 //! The response body type of the in-memory service.
 
+use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use bytes::Bytes;
 use http_body::{Body, Frame, SizeHint};
@@ -15,10 +17,21 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 pub struct DroppedMidBody;
 
 /// A response body: complete bytes, or bytes followed by an injected failure.
-#[derive(Debug)]
 pub struct TestBody {
     data: Option<Bytes>,
     fail_after: bool,
+    /// Before failing, pause briefly so a socket server flushes the bytes already produced
+    /// (hyper drops unflushed output when a body fails).
+    pause: Option<Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl std::fmt::Debug for TestBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TestBody")
+            .field("remaining", &self.data.as_ref().map_or(0, Bytes::len))
+            .field("fail_after", &self.fail_after)
+            .finish()
+    }
 }
 
 impl TestBody {
@@ -27,6 +40,7 @@ impl TestBody {
         TestBody {
             data: Some(data.into()),
             fail_after: false,
+            pause: None,
         }
     }
 
@@ -35,6 +49,7 @@ impl TestBody {
         TestBody {
             data: None,
             fail_after: false,
+            pause: None,
         }
     }
 
@@ -43,6 +58,7 @@ impl TestBody {
         TestBody {
             data: Some(data),
             fail_after: true,
+            pause: None,
         }
     }
 }
@@ -53,12 +69,18 @@ impl Body for TestBody {
 
     fn poll_frame(
         mut self: Pin<&mut Self>,
-        _cx: &mut Context<'_>,
+        cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
         if let Some(data) = self.data.take().filter(|d| !d.is_empty()) {
             return Poll::Ready(Some(Ok(Frame::data(data))));
         }
         if self.fail_after {
+            let pause = self
+                .pause
+                .get_or_insert_with(|| Box::pin(tokio::time::sleep(Duration::from_millis(50))));
+            if pause.as_mut().poll(cx).is_pending() {
+                return Poll::Pending;
+            }
             self.fail_after = false;
             return Poll::Ready(Some(Err(Box::new(DroppedMidBody))));
         }
