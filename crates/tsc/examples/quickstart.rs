@@ -1,189 +1,159 @@
-//! TEMPORARY quickstart: decodes every TSC fixture in `tests/fixtures/tsc-assets` with
-//! `tsc::model` and prints what it found. It exits non-zero if a fixture that should decode
-//! does not (or if the one deliberately non-XML fixture is not reported as such).
+//! The quickstart — the README's main command: `cargo run --example quickstart`.
 //!
-//! This will be replaced by the real quickstart (sign in against the embedded server) once the
-//! facade lands.
-//!
-//! Run it from the workspace root: `cargo run --example quickstart`.
+//! With no configuration it starts the embedded emulated Tableau Server on loopback TLS
+//! (with a CA generated for this run) and then, step by step:
+//! asks the server version, signs in with a personal access token, shows site and user,
+//! lists the first page and the total of workbooks, streams all of them, switches site by
+//! name and signs out. Set `TSC_SERVER_URL`, `TSC_SITE`, `TSC_TOKEN_NAME` and
+//! `TSC_TOKEN_VALUE` (and `TSC_CA_FILE` for an internal CA) to run it against a real server.
 
-use std::path::{Path, PathBuf};
-use std::process::ExitCode;
+mod common;
 
-use tsc::model::secrecy::ExposeSecret;
-use tsc::model::{
-    ApiError, Error, LegacyAuthInfo, PaginationItem, ServerInfoItem, SignInResponse,
-    SiteAuthConfiguration, SiteItem, SiteList, UserList, ViewList, WorkbookItem, WorkbookList,
-};
+use std::io::Write;
+use std::time::Instant;
 
-fn fixtures_dir() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/tsc-assets");
-    dir.canonicalize().unwrap_or(dir)
-}
+use futures_util::StreamExt;
+use tsc::{PersonalAccessTokenAuth, Server};
 
-fn page(p: &PaginationItem) -> String {
-    format!(
-        "page {} (size {}) of {} item(s) in total",
-        p.page_number, p.page_size, p.total_available
-    )
-}
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let started = Instant::now();
+    let target = common::target().await?;
+    if target.is_embedded() {
+        step(&format!(
+            "started the embedded emulated Tableau Server at {} (CA: {})",
+            target.url,
+            target
+                .ca_file
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default()
+        ));
+    } else {
+        step(&format!("using the server at {}", target.url));
+    }
 
-/// Decodes one fixture by its name; `Ok(summary)` or `Err(reason)`.
-fn describe(name: &str, body: &[u8]) -> Result<String, String> {
-    let show = |e: Error| e.to_string();
-    let summary = match name {
-        "auth_sign_in.xml" | "auth_sign_in_impersonate.xml" => {
-            let r = SignInResponse::from_xml(body).map_err(show)?;
-            let token = r.token.expose_secret();
-            format!(
-                "signed in: site {} (contentUrl {:?}), user {}, token of {} chars (not shown)",
-                r.site.id,
-                r.site.content_url,
-                r.user.id,
-                token.chars().count()
-            )
-        }
-        "auth_sign_in_error.xml" | "server_info_404.xml" => {
-            let e = ApiError::from_xml(body).map_err(show)?;
-            format!("error document: {e}")
-        }
-        "server_info_get.xml" | "server_info_25.xml" => {
-            let i = ServerInfoItem::from_xml(body).map_err(show)?;
-            format!(
-                "server {} (build {}) speaks REST API {}",
-                i.product_version, i.build, i.rest_api_version
-            )
-        }
-        "server_info_auth_info.xml" => {
-            let i = LegacyAuthInfo::from_xml(body).map_err(show)?;
-            format!(
-                "legacy /auth answer: product {} -> REST API {}",
-                i.product_version,
-                i.rest_api_version()
-            )
-        }
-        "server_info_wrong_site.html" => {
-            return match ServerInfoItem::from_xml(body) {
-                Err(e @ Error::NotXml { .. }) => Ok(format!("rejected as expected: {e}")),
-                Err(e) => Err(format!("expected a not-XML error, got: {e}")),
-                Ok(_) => Err("an HTML page decoded as server info".to_owned()),
-            };
-        }
-        "site_get.xml" => {
-            let l = SiteList::from_xml(body).map_err(show)?;
-            let names: Vec<&str> = l.sites.iter().map(|s| s.name.as_str()).collect();
-            format!(
-                "{} site(s) {:?}, {}",
-                l.sites.len(),
-                names,
-                page(&l.pagination)
-            )
-        }
-        "site_auth_configurations.xml" => {
-            let l = SiteAuthConfiguration::list_from_xml(body).map_err(show)?;
-            let kinds: Vec<&str> = l.iter().map(|c| c.auth_setting.as_str()).collect();
-            format!("{} auth configuration(s): {kinds:?}", l.len())
-        }
-        n if n.starts_with("site_") => {
-            let s = SiteItem::from_xml(body).map_err(show)?;
-            format!(
-                "site {:?} (contentUrl {:?}), {}, admin mode {}, {} other attribute(s) kept",
-                s.name,
-                s.content_url,
-                s.state
-                    .as_ref()
-                    .map_or("state unknown".into(), |s| s.to_string()),
-                s.admin_mode.as_ref().map_or("?".into(), |m| m.to_string()),
-                s.other_attributes.len()
-            )
-        }
-        n if n.starts_with("workbook_get_by_id") => {
-            let w = WorkbookItem::from_xml(body).map_err(show)?;
-            format!(
-                "workbook {:?} with {} view(s), tags {:?}",
-                w.name,
-                w.views.len(),
-                w.tags
-            )
-        }
-        n if n.starts_with("workbook_get") => {
-            let l = WorkbookList::from_xml(body).map_err(show)?;
-            let items: Vec<String> = l
-                .workbooks
-                .iter()
-                .map(|w| {
-                    let created = match &w.created_at {
-                        Some(t) if t.date_time.is_some() => format!("created {}", t.raw),
-                        Some(t) => format!("invalid date {:?} kept as text", t.raw),
-                        None => "no date".to_owned(),
-                    };
-                    format!("{:?} ({created}, tags {:?})", w.name, w.tags)
-                })
-                .collect();
-            format!(
-                "{} workbook(s), {}{}{}",
-                l.workbooks.len(),
-                page(&l.pagination),
-                if items.is_empty() { "" } else { ": " },
-                items.join("; ")
-            )
-        }
-        n if n.starts_with("request_option_") => {
-            let l = ViewList::from_xml(body).map_err(show)?;
-            format!("{} view(s), {}", l.views.len(), page(&l.pagination))
-        }
-        n if n.starts_with("user_get") => {
-            let l = UserList::from_xml(body).map_err(show)?;
-            let names: Vec<&str> = l.users.iter().map(|u| u.name.as_str()).collect();
-            format!(
-                "{} user(s) {names:?}, {}",
-                l.users.len(),
-                page(&l.pagination)
-            )
-        }
-        _ => return Err("no decoder knows this fixture".to_owned()),
-    };
-    Ok(summary)
-}
+    // TSC: server = TSC.Server(url, use_server_version=True); server.add_http_options({'verify': ca})
+    let server = Server::builder(&target.url)
+        .verify(target.verify())
+        .use_server_version(true)
+        .build()
+        .await?;
+    let info = server.server_info().get().await?;
+    step(&format!(
+        "server {} (build {}), REST API {} — this client now speaks {}",
+        info.product_version,
+        info.build,
+        info.rest_api_version,
+        server.version()
+    ));
 
-fn main() -> ExitCode {
-    let dir = fixtures_dir();
-    let mut names: Vec<String> = match std::fs::read_dir(&dir) {
-        Ok(entries) => entries
-            .filter_map(|e| e.ok())
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .filter(|n| n != "README.md")
-            .collect(),
-        Err(e) => {
-            eprintln!("cannot read {}: {e}", dir.display());
-            return ExitCode::FAILURE;
-        }
-    };
-    names.sort();
-    println!(
-        "Decoding {} Tableau REST fixtures from {} with tsc::model\n",
-        names.len(),
-        dir.display()
-    );
-    let mut failures = 0;
-    for name in &names {
-        let result = std::fs::read(dir.join(name))
-            .map_err(|e| format!("cannot read: {e}"))
-            .and_then(|body| describe(name, &body));
-        match result {
-            Ok(summary) => println!("  ok    {name:<45} {summary}"),
-            Err(reason) => {
-                failures += 1;
-                println!("  FAIL  {name:<45} {reason}");
-            }
+    // TSC: tableau_auth = TSC.PersonalAccessTokenAuth(name, value, site_id=site)
+    let (name, secret) = target
+        .pat
+        .clone()
+        .ok_or("set TSC_TOKEN_NAME and TSC_TOKEN_VALUE")?;
+    let auth = PersonalAccessTokenAuth::new(name.clone(), secret, target.site.clone());
+    let session = server.auth().sign_in(&auth).await?;
+    step(&format!(
+        "signed in with personal access token `{name}`: site `{}` ({}), user {}",
+        display_site(&server.site_url().unwrap_or_default()),
+        server.site_id().unwrap_or_default(),
+        server.user_id().unwrap_or_default()
+    ));
+    if let Some(expiry) = session.session().and_then(|s| s.pat_expiry().cloned()) {
+        step(&format!("the token expires in about {}", describe(&expiry)));
+    }
+
+    // TSC: all_workbooks, pagination_item = server.workbooks.get()
+    let (first_page, pagination) = server.workbooks().get().await?;
+    step(&format!(
+        "first page: {} workbook(s) of {} in total",
+        first_page.len(),
+        pagination.total_available
+    ));
+    for wb in first_page.iter().take(3) {
+        println!(
+            "      · {} (project {}, {} tag(s))",
+            wb.name,
+            wb.project
+                .as_ref()
+                .and_then(|p| p.name.as_deref())
+                .unwrap_or("-"),
+            wb.tags.len()
+        );
+    }
+
+    // TSC: for wb in TSC.Pager(server.workbooks): ...
+    let total = pagination.total_available;
+    let mut stream = server.workbooks().pager().concurrency(4).stream();
+    let mut seen = 0u64;
+    while let Some(item) = stream.next().await {
+        item?;
+        seen += 1;
+        if seen % 25 == 0 || seen == total {
+            print!(
+                "\r  {} streaming all workbooks: {seen}/{total}",
+                spinner(seen)
+            );
+            std::io::stdout().flush().ok();
         }
     }
     println!();
-    if failures == 0 {
-        println!("All {} fixtures decoded as expected.", names.len());
-        ExitCode::SUCCESS
+    if seen != total {
+        return Err(format!("streamed {seen} workbooks but the server reported {total}").into());
+    }
+    step(&format!(
+        "streamed all {seen} workbooks (4 pages in flight)"
+    ));
+
+    // TSC: site = server.sites.get_by_name('NEW_SITENAME'); server.auth.switch_site(site)
+    if !target.new_site_name.is_empty() {
+        let site = server.sites().get_by_name(&target.new_site_name).await?;
+        server.auth().switch_site(&site).await?;
+        let (_, pagination) = server.workbooks().get().await?;
+        step(&format!(
+            "switched to site `{}` ({}): {} workbook(s) there",
+            site.name,
+            server.site_id().unwrap_or_default(),
+            pagination.total_available
+        ));
+    }
+
+    // TSC: server.auth.sign_out()
+    session.sign_out().await?;
+    step(&format!(
+        "signed out (signed in: {}) — done in {:.1?}",
+        server.is_signed_in(),
+        started.elapsed()
+    ));
+    Ok(())
+}
+
+fn step(text: &str) {
+    println!("  ✓ {text}");
+}
+
+fn display_site(content_url: &str) -> &str {
+    if content_url.is_empty() {
+        "Default"
     } else {
-        println!("{failures} of {} fixtures failed.", names.len());
-        ExitCode::FAILURE
+        content_url
+    }
+}
+
+fn spinner(n: u64) -> char {
+    ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'][(n / 25 % 10) as usize]
+}
+
+/// "173 days, 21 h" from the sign-in answer's `estimatedTimeToExpiration`.
+fn describe(expiry: &tsc::auth::PatExpiry) -> String {
+    match expiry.remaining {
+        Some(d) => format!(
+            "{} days, {} h",
+            d.as_secs() / 86_400,
+            d.as_secs() % 86_400 / 3600
+        ),
+        None => format!("`{}` (unrecognised format)", expiry.raw),
     }
 }
