@@ -91,7 +91,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     while let Some(item) = stream.next().await {
         item?;
         seen += 1;
-        if seen % 25 == 0 || seen == total {
+        if seen.is_multiple_of(25) || seen == total {
             print!(
                 "\r  {} streaming all workbooks: {seen}/{total}",
                 spinner(seen)
