@@ -10,7 +10,9 @@ use std::env;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 
+mod bench;
 mod python;
+mod verify;
 
 /// The test command README.md documents; `.ci/run` calls exactly this.
 const TEST_COMMAND: &str = "cargo xtask test";
@@ -31,6 +33,8 @@ fn main() -> ExitCode {
         "test" => test(rest),
         "ci" => ci(rest),
         "check-model-deps" => check_model_deps(),
+        "verify" => verify::run(rest),
+        "bench" => bench::run(rest),
         "-h" | "--help" | "help" => {
             usage();
             Ok(())
@@ -52,7 +56,9 @@ fn usage() {
          commands:\n  \
          test                 run every test (sets up the Python venv for the outside-client test)\n  \
          ci [--no-test]       fmt, clippy, tests, docs, sans-IO check, cargo-deny\n  \
-         check-model-deps     fail if tsc-model depends on an I/O crate"
+         check-model-deps     fail if tsc-model depends on an I/O crate\n  \
+         verify [--quick] [--fuzz-seconds N]   secrets, redirects, TLS, faults, load, fuzzing, bad input\n  \
+         bench [--quick]      benchmarks vs the bare-hyper floor and Python TSC; report + chart"
     );
 }
 
