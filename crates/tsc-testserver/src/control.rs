@@ -74,6 +74,15 @@ pub enum Fault {
     },
     /// `200` with an XML body padded to this many bytes (to test client size limits).
     Oversized(usize),
+    /// A redirect with this status (e.g. 301, 302, 307, 308) to `location`, or without a
+    /// `Location` header when `None` (a misconfigured proxy). A front door such as
+    /// `online.tableau.com` → pod is `Redirect { status: 301, location: Some(pod_url) }`.
+    Redirect {
+        /// The 3xx status.
+        status: u16,
+        /// The `Location` header value, if any.
+        location: Option<String>,
+    },
 }
 
 #[derive(Clone, Debug)]

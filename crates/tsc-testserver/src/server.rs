@@ -657,6 +657,17 @@ impl Inner {
                 s.push_str(close);
                 Reply::raw(StatusCode::OK, XML_TYPE, s)
             }
+            Fault::Redirect { status, location } => {
+                let mut r = Reply::raw(
+                    StatusCode::from_u16(status).unwrap_or(StatusCode::MOVED_PERMANENTLY),
+                    "text/html;charset=utf-8",
+                    "<html><body>Moved</body></html>\n",
+                );
+                if let Some(v) = location.and_then(|l| HeaderValue::from_str(&l).ok()) {
+                    r.headers.push((http::header::LOCATION, v));
+                }
+                r
+            }
             // Handled by the caller; answer plainly if ever reached.
             Fault::Delay(_) | Fault::DropMidBody | Fault::TruncatedXml => {
                 Reply::empty(StatusCode::INTERNAL_SERVER_ERROR)

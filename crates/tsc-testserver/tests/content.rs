@@ -462,6 +462,30 @@ async fn faults_by_route_once_and_persistent() {
         .expect_err("dropped");
     assert!(err.to_string().contains("dropped mid-body"));
 
+    s.faults().inject_once(
+        Some(Route::SignIn),
+        Fault::Redirect {
+            status: 301,
+            location: Some("https://pod.example/api/3.27/auth/signin".into()),
+        },
+    );
+    let r = sign_in(&s, &pat_body("")).await;
+    assert_eq!(r.status, 301);
+    assert_eq!(
+        r.headers["location"],
+        "https://pod.example/api/3.27/auth/signin"
+    );
+    s.faults().inject_once(
+        None,
+        Fault::Redirect {
+            status: 302,
+            location: None,
+        },
+    );
+    let r = call(&s, "GET", "/api/3.27/serverinfo", &[], "").await;
+    assert_eq!(r.status, 302);
+    assert!(!r.headers.contains_key("location"));
+
     s.faults()
         .inject_once(None, Fault::Delay(Duration::from_millis(30)));
     let started = std::time::Instant::now();
