@@ -104,25 +104,26 @@ fn build_config(args: &Args) -> Result<Config, tsc_testserver::Error> {
     Ok(config)
 }
 
-async fn wait_for_signal() {
+/// Resolves on SIGINT or SIGTERM. The handlers are installed when this is called (before
+/// the ready line is printed), so a signal sent right after the line is never missed.
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
+        let mut term = signal(SignalKind::terminate())?;
+        let mut int = signal(SignalKind::interrupt())?;
+        Ok(async move {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
             }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
+        })
     }
     #[cfg(not(unix))]
     {
-        let _ = tokio::signal::ctrl_c().await;
+        Ok(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
     }
 }
 
@@ -146,6 +147,10 @@ async fn run(args: Args) -> Result<(), tsc_testserver::Error> {
     if let Some(d) = &args.dir {
         options = options.dir(d.clone());
     }
+    let signal = shutdown_signal().map_err(|e| tsc_testserver::Error::Io {
+        what: "cannot install signal handlers".to_owned(),
+        source: e,
+    })?;
     let running = server.start(options).await?;
     let line = running.info().to_string();
     {
@@ -154,7 +159,7 @@ async fn run(args: Args) -> Result<(), tsc_testserver::Error> {
         let _ = out.flush();
     }
     tracing::info!(https = %running.https_url, "tsc-testserver ready");
-    wait_for_signal().await;
+    signal.await;
     tracing::info!("shutting down");
     running.shutdown().await;
     Ok(())
