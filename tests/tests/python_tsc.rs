@@ -47,9 +47,14 @@ fn python_tsc_outside_client() {
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("python/tsc_outside_client.py");
 
     // The runtime's worker threads serve the listeners while this thread waits.
+    // Loopback only: no proxy may intercept, and only the emulator's CA may be trusted.
     let output = Command::new(&python)
         .arg(&script)
         .arg(&info_file)
+        .env("NO_PROXY", "127.0.0.1,localhost")
+        .env("no_proxy", "127.0.0.1,localhost")
+        .env_remove("REQUESTS_CA_BUNDLE")
+        .env_remove("CURL_CA_BUNDLE")
         .output()
         .expect("run the Python outside client");
     let stdout = String::from_utf8_lossy(&output.stdout);
