@@ -66,6 +66,7 @@ struct Session {
 struct PatState {
     created: Instant,
     last_used: Instant,
+    revoked: bool,
     /// The token of the one live session this PAT may have.
     session: Option<String>,
 }
@@ -160,6 +161,7 @@ impl TestServer {
                 PatState {
                     created: now,
                     last_used: now,
+                    revoked: false,
                     session: None,
                 },
             );
@@ -282,6 +284,20 @@ impl TestServer {
     /// Moves the emulator's time forward (sessions, PATs and JWT checks all follow it).
     pub fn advance(&self, by: Duration) {
         self.inner.clock.advance(by);
+    }
+
+    /// Revokes a personal access token: later sign-ins with it fail (`401001`) and its live
+    /// session, if any, ends. Returns false for an unknown name.
+    pub fn revoke_pat(&self, name: &str) -> bool {
+        let mut state = lock_mutex(&self.inner.state);
+        let Some(p) = state.pats.get_mut(name) else {
+            return false;
+        };
+        p.revoked = true;
+        if let Some(token) = p.session.take() {
+            state.sessions.remove(&token);
+        }
+        true
     }
 
     /// Ends every session at once: later calls with their tokens get 401 `401002`.
@@ -875,7 +891,9 @@ impl Inner {
                 {
                     let state = lock_mutex(&self.state);
                     let p = state.pats.get(&pat.name).ok_or_else(fail)?;
-                    if now.saturating_duration_since(p.created) >= self.config.pat_absolute_lifetime
+                    if p.revoked
+                        || now.saturating_duration_since(p.created)
+                            >= self.config.pat_absolute_lifetime
                         || now.saturating_duration_since(p.last_used)
                             >= self.config.pat_inactivity_limit
                     {

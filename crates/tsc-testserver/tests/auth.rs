@@ -672,3 +672,22 @@ async fn secrets_stay_out_of_debug_output() {
     let (_, key) = cloud.uat().expect("key");
     assert!(!format!("{cloud:?} {key:?}").contains("PRIVATE KEY"));
 }
+
+#[tokio::test]
+async fn revoked_pat_cannot_sign_in_and_loses_its_session() {
+    let s = server();
+    let (t, _, _) = sign_in_ok(&s, &pat_body("")).await;
+    assert!(s.revoke_pat("quickstart"));
+    assert!(!s.revoke_pat("no-such-pat"));
+    assert_eq!(
+        get(&s, &format!("{V}/sessions/current"), &t)
+            .await
+            .error_code()
+            .as_deref(),
+        Some("401002")
+    );
+    assert_eq!(
+        sign_in(&s, &pat_body("")).await.error_code().as_deref(),
+        Some("401001")
+    );
+}
