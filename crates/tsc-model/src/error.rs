@@ -106,6 +106,16 @@ pub enum Error {
         source: serde_json::Error,
     },
 
+    /// The document exceeds a structural limit that no real response comes near, set so that
+    /// hostile input cannot make decoding quadratic.
+    #[error("the document has more {what} than the limit of {limit}")]
+    LimitExceeded {
+        /// What was counted.
+        what: &'static str,
+        /// The limit.
+        limit: usize,
+    },
+
     /// The body is a well-formed Tableau error document (`<tsResponse><error code=…>`), not
     /// the response that was expected. Status-code handling normally catches this first.
     #[error("expected {expected} but the body is a Tableau error response")]

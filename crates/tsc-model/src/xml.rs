@@ -9,6 +9,7 @@
 //! excerpt, and borrows from the input until a value is kept.
 
 use std::borrow::Cow;
+use std::collections::HashSet;
 
 use quick_xml::XmlVersion;
 use quick_xml::events::attributes::Attribute;
@@ -59,7 +60,7 @@ impl<'a> Elem<'a> {
             path,
             seen: [""; SEEN_INLINE],
             seen_len: 0,
-            seen_overflow: Vec::new(),
+            seen_overflow: HashSet::new(),
             failed: false,
         }
     }
@@ -76,7 +77,8 @@ pub(crate) struct AttrIter<'a, 'p> {
     path: &'static str,
     seen: [&'p str; SEEN_INLINE],
     seen_len: usize,
-    seen_overflow: Vec<&'p str>,
+    /// Names past the inline window: a set, so thousands of attributes stay linear.
+    seen_overflow: HashSet<&'p str>,
     failed: bool,
 }
 
@@ -112,7 +114,7 @@ impl<'a, 'p> Iterator for AttrIter<'a, 'p> {
             self.seen[self.seen_len] = key;
             self.seen_len += 1;
         } else {
-            self.seen_overflow.push(key);
+            self.seen_overflow.insert(key);
         }
         Some(Ok(Attr {
             attr,
@@ -236,6 +238,9 @@ pub(crate) struct Parser<'a> {
     bindings: Vec<Binding>,
 }
 
+/// Most namespace declarations in scope at once before a document is refused.
+const MAX_NAMESPACE_BINDINGS: usize = 64;
+
 /// One `xmlns` / `xmlns:p` declaration.
 struct Binding {
     /// Depth of the element that declared it.
@@ -323,7 +328,7 @@ impl<'a> Parser<'a> {
             };
             // The root's declarations stay in scope for the whole document.
             parser.depth = 1;
-            parser.declare(&start, 1);
+            parser.declare(&start, 1)?;
             let name = start.name().into_inner();
             if let Some(namespace) = parser.foreign_namespace(&start) {
                 return Err(Error::UnknownNamespace {
@@ -350,10 +355,10 @@ impl<'a> Parser<'a> {
     }
 
     /// Records the namespace declarations of `start` (an element at `depth`).
-    fn declare(&mut self, start: &BytesStart<'_>, depth: u32) {
+    fn declare(&mut self, start: &BytesStart<'_>, depth: u32) -> Result<(), Error> {
         // Fast path: almost no element below the root declares anything.
         if !start.attributes_raw().contains("xmlns") {
-            return;
+            return Ok(());
         }
         for attr in start.attributes().with_checks(false).flatten() {
             let prefix = match attr.key.as_namespace_binding() {
@@ -365,8 +370,16 @@ impl<'a> Parser<'a> {
                 .normalized_value(XmlVersion::Implicit1_0)
                 .map(Cow::into_owned)
                 .unwrap_or_else(|_| attr.value.clone().into_owned());
+            if self.bindings.len() >= MAX_NAMESPACE_BINDINGS {
+                // Lookups scan the bindings in scope; real responses have one to three.
+                return Err(Error::LimitExceeded {
+                    what: "namespace declarations in scope",
+                    limit: MAX_NAMESPACE_BINDINGS,
+                });
+            }
             self.bindings.push(Binding { depth, prefix, uri });
         }
+        Ok(())
     }
 
     /// `None` when `start` is in one of our namespaces (or none); otherwise the namespace it
@@ -419,7 +432,7 @@ impl<'a> Parser<'a> {
             match event {
                 Event::Start(start) => {
                     self.depth += 1;
-                    self.declare(&start, self.depth);
+                    self.declare(&start, self.depth)?;
                     if self.foreign_namespace(&start).is_none() {
                         let position = self.reader.buffer_position();
                         return Ok(Some(Elem {
@@ -436,7 +449,7 @@ impl<'a> Parser<'a> {
                 }
                 Event::Empty(start) => {
                     self.depth += 1;
-                    self.declare(&start, self.depth);
+                    self.declare(&start, self.depth)?;
                     let ours = self.foreign_namespace(&start).is_none();
                     self.leave();
                     if ours {

@@ -394,3 +394,28 @@ fn excerpt_shows_the_failing_attribute_in_a_long_tag() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn hostile_shapes_stay_linear_or_are_refused() {
+    // Thousands of distinct attributes: accepted (the duplicate check spills into a set).
+    let many: String = (0..5000).map(|i| format!(" a{i}=\"v\"")).collect();
+    let body = format!("<tsResponse><site id=\"x\"{many}/></tsResponse>");
+    assert_eq!(
+        SiteItem::from_xml(body.as_bytes())
+            .unwrap()
+            .other_attributes
+            .len(),
+        5000
+    );
+    // Hundreds of namespace declarations in scope: refused with a clear error.
+    let decls: String = (0..500)
+        .map(|i| format!(" xmlns:p{i}=\"urn:{i}\""))
+        .collect();
+    let body = format!("<tsResponse{decls}><site id=\"x\"/></tsResponse>");
+    let err = SiteItem::from_xml(body.as_bytes()).unwrap_err();
+    assert!(
+        matches!(err, Error::LimitExceeded { limit: 64, .. }),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("namespace declarations"), "{err}");
+}
