@@ -3,9 +3,8 @@
 
 use libfuzzer_sys::fuzz_target;
 use tsc_model::{
-    ApiError, LegacyAuthInfo, ServerInfoItem, SignInRequest, SignInResponse,
-    SiteAuthConfiguration, SiteItem, SiteList, SwitchSiteRequest, UserList, ViewList,
-    WorkbookItem, WorkbookList,
+    ApiError, LegacyAuthInfo, ServerInfoItem, SignInRequest, SignInResponse, SiteAuthConfiguration,
+    SiteItem, SiteList, SwitchSiteRequest, UserList, ViewList, WorkbookItem, WorkbookList,
 };
 
 fn render<T>(result: Result<T, tsc_model::Error>) {
