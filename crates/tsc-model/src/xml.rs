@@ -45,7 +45,7 @@ impl<'a> Elem<'a> {
     /// are recognised by [`Attr::is_namespaced`] where unknown attributes are kept.
     ///
     /// A repeated attribute name is an error (XML well-formedness). The check is done here
-    /// over a fixed-size array instead of quick-xml's, which allocates per element.
+    /// over a fixed-size array (quick-xml's own check allocates per element).
     pub(crate) fn attrs<'p>(
         &'p self,
         parser: &'p Parser<'a>,
@@ -66,7 +66,7 @@ impl<'a> Elem<'a> {
     }
 }
 
-/// Attribute names remembered inline for the duplicate check; more spill into a `Vec`.
+/// Attribute names remembered inline for the duplicate check; more spill into a `HashSet`.
 const SEEN_INLINE: usize = 32;
 
 /// Iterator over an element's attributes with a non-allocating duplicate check.

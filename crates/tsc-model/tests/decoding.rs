@@ -419,3 +419,13 @@ fn hostile_shapes_stay_linear_or_are_refused() {
     );
     assert!(err.to_string().contains("namespace declarations"), "{err}");
 }
+
+#[test]
+fn utf8_bom_and_declarations_are_accepted() {
+    let body = b"\xEF\xBB\xBF<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<!-- generated -->\n<tsResponse><error code=\"500000\"><summary>Internal</summary><detail/></error></tsResponse>";
+    let e = ApiError::from_xml(body).unwrap();
+    assert_eq!(
+        (e.code.as_str(), e.summary.as_str(), e.detail.as_str()),
+        ("500000", "Internal", "")
+    );
+}
