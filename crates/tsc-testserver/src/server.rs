@@ -191,6 +191,16 @@ impl TestServer {
         &self.inner.data
     }
 
+    /// The users (shortcut for `data().users`).
+    pub fn users(&self) -> &[UserData] {
+        &self.inner.data.users
+    }
+
+    /// The sites (shortcut for `data().sites`).
+    pub fn sites(&self) -> &[SiteData] {
+        &self.inner.data.sites
+    }
+
     /// The configuration in force.
     pub fn config(&self) -> &Config {
         &self.inner.config

@@ -659,6 +659,8 @@ async fn cloud_mode_rules_and_uat() {
 #[tokio::test]
 async fn secrets_stay_out_of_debug_output() {
     let s = server();
+    assert_eq!(s.users().len(), 2);
+    assert_eq!(s.sites().len(), 3);
     let dump = format!("{:?} {:?} {:?}", s, s.data(), s.config());
     for secret in [
         "admin-password",
