@@ -96,6 +96,19 @@ async fn sign_in_failures() {
         assert!(!r.body.contains("wrong") && !r.body.contains("nope"), "no secret echoed");
     }
     assert_eq!(s.counters().sign_ins.failed, 6);
+    let r = call(
+        &s,
+        "POST",
+        &format!("{V}/auth/signin"),
+        &[("Accept", "application/json")],
+        &password_body("admin", "wrong", ""),
+    )
+    .await;
+    assert_eq!(r.status, 401);
+    let v = r.json();
+    assert_eq!(v["error"]["code"], "401001", "JSON codes are strings");
+    assert_eq!(v["error"]["summary"], "Signin Error");
+    assert_eq!(v["error"]["detail"], "Error signing in to Tableau Server");
     for body in [
         "",
         "<tsRequest>",
