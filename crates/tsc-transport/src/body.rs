@@ -10,6 +10,7 @@ use http_body::{Frame, SizeHint};
 use http_body_util::BodyExt;
 use http_body_util::combinators::UnsyncBoxBody;
 
+use crate::client::LimitedBody;
 use crate::{BoxError, Error};
 
 /// An HTTP body: either complete bytes held in memory (replayable) or a stream.
@@ -32,6 +33,8 @@ enum Kind {
     /// Complete bytes. Emptied (not dropped) once polled, so `is_end_stream` stays right.
     Full(Bytes),
     Streaming(UnsyncBoxBody<Bytes, BoxError>),
+    /// A response from the default stack, unboxed (it is the common case).
+    Response(LimitedBody),
 }
 
 impl Body {
@@ -71,11 +74,17 @@ impl Body {
         }
     }
 
+    pub(crate) fn from_response(body: LimitedBody) -> Self {
+        Self {
+            kind: Kind::Response(body),
+        }
+    }
+
     /// A copy of this body if it is held in memory; `None` for streaming bodies.
     pub fn try_clone(&self) -> Option<Body> {
         match &self.kind {
             Kind::Full(bytes) => Some(Body::full(bytes.clone())),
-            Kind::Streaming(_) => None,
+            Kind::Streaming(_) | Kind::Response(_) => None,
         }
     }
 
@@ -83,7 +92,7 @@ impl Body {
     pub fn as_bytes(&self) -> Option<&[u8]> {
         match &self.kind {
             Kind::Full(bytes) => Some(bytes),
-            Kind::Streaming(_) => None,
+            Kind::Streaming(_) | Kind::Response(_) => None,
         }
     }
 
@@ -92,6 +101,7 @@ impl Body {
         match &self.kind {
             Kind::Full(bytes) => bytes.is_empty(),
             Kind::Streaming(body) => http_body::Body::is_end_stream(body),
+            Kind::Response(body) => http_body::Body::is_end_stream(body),
         }
     }
 
@@ -112,6 +122,10 @@ impl Body {
         match self.kind {
             Kind::Full(bytes) => Ok(bytes),
             Kind::Streaming(body) => match BodyExt::collect(body).await {
+                Ok(collected) => Ok(collected.to_bytes()),
+                Err(err) => Err(Error::from_body_error(err)),
+            },
+            Kind::Response(body) => match BodyExt::collect(body).await {
                 Ok(collected) => Ok(collected.to_bytes()),
                 Err(err) => Err(Error::from_body_error(err)),
             },
@@ -136,6 +150,7 @@ impl http_body::Body for Body {
                 }
             }
             Kind::Streaming(body) => Pin::new(body).poll_frame(cx),
+            Kind::Response(body) => Pin::new(body).poll_frame(cx),
         }
     }
 
@@ -143,6 +158,7 @@ impl http_body::Body for Body {
         match &self.kind {
             Kind::Full(bytes) => bytes.is_empty(),
             Kind::Streaming(body) => body.is_end_stream(),
+            Kind::Response(body) => body.is_end_stream(),
         }
     }
 
@@ -150,6 +166,7 @@ impl http_body::Body for Body {
         match &self.kind {
             Kind::Full(bytes) => SizeHint::with_exact(bytes.len() as u64),
             Kind::Streaming(body) => body.size_hint(),
+            Kind::Response(body) => body.size_hint(),
         }
     }
 }
@@ -193,7 +210,9 @@ impl fmt::Debug for Body {
                 .field("kind", &"full")
                 .field("len", &bytes.len())
                 .finish(),
-            Kind::Streaming(_) => f.debug_struct("Body").field("kind", &"streaming").finish(),
+            Kind::Streaming(_) | Kind::Response(_) => {
+                f.debug_struct("Body").field("kind", &"streaming").finish()
+            }
         }
     }
 }

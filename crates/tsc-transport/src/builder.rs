@@ -1,14 +1,10 @@
 //! `TransportBuilder`: configuration of the default stack.
 
 use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::header::USER_AGENT;
 use http::{HeaderValue, Request, Response};
 use hyper_rustls::{FixedServerNameResolver, HttpsConnectorBuilder};
 use hyper_util::client::legacy::Client;
@@ -19,11 +15,10 @@ use tower::util::BoxCloneSyncService;
 use tower_layer::Layer;
 use tower_service::Service;
 
-use crate::client::{HyperService, RequestDeadline, display_uri};
-use crate::connect::{ConnectTimeout, ProxyConnector};
-use crate::error::{ConfigError, TimeoutKind};
-use crate::redirect::{FollowRedirects, UpgradeMemory};
-use crate::retry::Retry;
+use crate::client::{Pipeline, Stack, StackService};
+use crate::connect::{ConnectTimeout, ProxyConnector, SharedConnector};
+use crate::error::ConfigError;
+use crate::redirect::UpgradeMemory;
 use crate::tls::TlsOptions;
 use crate::{
     Body, BoxError, Certificate, DEFAULT_USER_AGENT, Error, Identity, RedirectPolicy, RetryPolicy,
@@ -349,96 +344,30 @@ impl TransportBuilder {
         } else {
             https.enable_http1().wrap_connector(proxied)
         };
-        let connector = ConnectTimeout::new(https, self.connect_timeout);
+        let connector = SharedConnector::new(ConnectTimeout::new(https, self.connect_timeout));
         let client = Client::builder(TokioExecutor::new())
             .pool_timer(TokioTimer::new())
             .timer(TokioTimer::new())
             .pool_idle_timeout(self.pool_idle_timeout)
             .build(connector);
 
-        let attempt = HyperService {
-            client: Arc::new(client),
+        let pipeline: Arc<dyn Stack> = Arc::new(Pipeline {
+            client,
             max_response_bytes: self.max_response_bytes,
-        };
-        let redirects = FollowRedirects {
-            inner: attempt,
-            policy: Arc::new(policy),
+            redirect: policy,
             memory: UpgradeMemory::default(),
-        };
-        let retries = Retry {
-            inner: redirects,
-            policy: Arc::new(self.retry),
-        };
-        let entry = Entry {
-            inner: retries,
+            retry: self.retry,
             user_agent,
             timeout: self.request_timeout,
-        };
-        let mut service: BoxedService = BoxCloneSyncService::new(entry);
+        });
+        if self.layers.is_empty() {
+            return Ok(Transport::from_stack(pipeline));
+        }
+        let mut service: BoxedService = BoxCloneSyncService::new(StackService(pipeline));
         // The first layer added is the outermost, so wrap in reverse order.
         for layer in self.layers.into_iter().rev() {
             service = layer(service);
         }
         Ok(Transport::from_parts(service, "default"))
-    }
-}
-
-/// Entry of the default stack: request checks, `User-Agent`, overall timeout.
-#[derive(Clone)]
-struct Entry<S> {
-    inner: S,
-    user_agent: HeaderValue,
-    timeout: Option<Duration>,
-}
-
-impl<S> Service<Request<Body>> for Entry<S>
-where
-    S: Service<Request<Body>, Response = Response<Body>, Error = Error> + Clone + Send + 'static,
-    S::Future: Send + 'static,
-{
-    type Response = Response<Body>;
-    type Error = Error;
-    type Future = Pin<Box<dyn Future<Output = Result<Response<Body>, Error>> + Send>>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, mut request: Request<Body>) -> Self::Future {
-        let uri = request.uri();
-        if !matches!(uri.scheme_str(), Some("http" | "https")) || uri.host().is_none() {
-            let reason = format!(
-                "the URI {:?} is not an absolute http(s) URI; the layers above must build one",
-                display_uri(uri)
-            );
-            return Box::pin(std::future::ready(Err(Error::InvalidRequest { reason })));
-        }
-        if !request.headers().contains_key(USER_AGENT) {
-            request
-                .headers_mut()
-                .insert(USER_AGENT, self.user_agent.clone());
-        }
-        // Take the ready service and leave a clone behind (tower's usual pattern).
-        let clone = self.inner.clone();
-        let mut inner = std::mem::replace(&mut self.inner, clone);
-        let Some(after) = self.timeout else {
-            return Box::pin(inner.call(request));
-        };
-        let at = tokio::time::Instant::now() + after;
-        request
-            .extensions_mut()
-            .insert(RequestDeadline { at, after });
-        let target = display_uri(request.uri());
-        let responding = inner.call(request);
-        Box::pin(async move {
-            match tokio::time::timeout_at(at, responding).await {
-                Ok(result) => result,
-                Err(_) => Err(Error::Timeout {
-                    kind: TimeoutKind::Request,
-                    after,
-                    target,
-                }),
-            }
-        })
     }
 }

@@ -18,8 +18,11 @@ use tracing::Instrument;
 use tracing::field::Empty;
 
 use crate::connect::ConnectTimedOut;
-use crate::error::{TimeoutKind, TlsError};
-use crate::{Body, BoxError, Error};
+use crate::error::{RedirectError, TimeoutKind, TlsError};
+use crate::redirect::{Hops, UpgradeMemory, ValidPolicy, is_redirect};
+use crate::{Body, BoxError, Error, ResponseUri, RetryPolicy};
+use http::HeaderValue;
+use http::header::USER_AGENT;
 
 /// Request extension set by the entry service: when the whole request must be done.
 #[derive(Clone, Copy, Debug)]
@@ -45,38 +48,145 @@ pub(crate) fn display_uri(uri: &Uri) -> String {
     UriNoQuery(uri).to_string()
 }
 
-/// One attempt over the pooled hyper client.
-pub(crate) struct HyperService<C> {
-    // Behind an Arc: the stack is cloned per request and per hop, and hyper-util's `Client`
-    // is a large struct of builders whose clone and moves showed up in the benchmark.
-    pub(crate) client: Arc<Client<C, Body>>,
+/// The default stack as one service: entry checks, `User-Agent`, overall timeout, retries,
+/// redirects, and traced attempts over hyper-util's pooled client.
+///
+/// One struct and one boxed future per request rather than a tower layer per concern: the
+/// concerns share the copy of the request they need for replays, and the benchmark showed
+/// the per-layer clones, boxes and moves costing more than the target overhead.
+pub(crate) struct Pipeline<C> {
+    pub(crate) client: Client<C, Body>,
     pub(crate) max_response_bytes: u64,
+    pub(crate) redirect: ValidPolicy,
+    pub(crate) memory: UpgradeMemory,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) user_agent: HeaderValue,
+    pub(crate) timeout: Option<Duration>,
 }
 
-impl<C> Clone for HyperService<C> {
-    fn clone(&self) -> Self {
-        Self {
-            client: self.client.clone(),
-            max_response_bytes: self.max_response_bytes,
-        }
-    }
+/// The future of one request through a [`Stack`].
+pub(crate) type BoxFuture = Pin<Box<dyn Future<Output = Result<Response<Body>, Error>> + Send>>;
+
+/// A service callable through a shared reference (no clone per request).
+pub(crate) trait Stack: Send + Sync + 'static {
+    /// Sends one request.
+    fn call(self: Arc<Self>, request: Request<Body>) -> BoxFuture;
 }
 
-type BoxFuture<T> = Pin<Box<dyn Future<Output = Result<T, Error>> + Send>>;
-
-impl<C> Service<Request<Body>> for HyperService<C>
+impl<C> Stack for Pipeline<C>
 where
     C: hyper_util::client::legacy::connect::Connect + Clone + Send + Sync + 'static,
 {
-    type Response = Response<Body>;
-    type Error = Error;
-    type Future = BoxFuture<Response<Body>>;
+    fn call(self: Arc<Self>, mut request: Request<Body>) -> BoxFuture {
+        let uri = request.uri();
+        if !matches!(uri.scheme_str(), Some("http" | "https")) || uri.host().is_none() {
+            let reason = format!(
+                "the URI {:?} is not an absolute http(s) URI; the layers above must build one",
+                display_uri(uri)
+            );
+            return Box::pin(std::future::ready(Err(Error::InvalidRequest { reason })));
+        }
+        if !request.headers().contains_key(USER_AGENT) {
+            request
+                .headers_mut()
+                .insert(USER_AGENT, self.user_agent.clone());
+        }
+        if let Some(upgraded) = self.memory.apply(request.uri()) {
+            *request.uri_mut() = upgraded;
+        }
+        let Some(after) = self.timeout else {
+            return Box::pin(async move { self.run(request).await });
+        };
+        let at = tokio::time::Instant::now() + after;
+        request
+            .extensions_mut()
+            .insert(RequestDeadline { at, after });
+        Box::pin(async move {
+            let target = UriNoQuery(request.uri()).to_string();
+            match tokio::time::timeout_at(at, self.run(request)).await {
+                Ok(result) => result,
+                Err(_) => Err(Error::Timeout {
+                    kind: TimeoutKind::Request,
+                    after,
+                    target,
+                }),
+            }
+        })
+    }
+}
 
-    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        Poll::Ready(Ok(()))
+impl<C> Pipeline<C>
+where
+    C: hyper_util::client::legacy::connect::Connect + Clone + Send + Sync + 'static,
+{
+    /// Retries and redirects around single attempts.
+    async fn run(&self, request: Request<Body>) -> Result<Response<Body>, Error> {
+        let may_retry = self.retry.may_retry(request.method(), request.body());
+        if !self.redirect.follows() && !may_retry {
+            let uri = request.uri().clone();
+            let mut response = self.attempt(request).await?;
+            response.extensions_mut().insert(ResponseUri(uri));
+            return Ok(response);
+        }
+        let (parts, mut body) = request.into_parts();
+        let method = parts.method;
+        let mut uri = parts.uri;
+        let version = parts.version;
+        let mut headers = parts.headers;
+        let extensions = parts.extensions;
+        let mut hops = Hops::new(!body.is_known_empty());
+        let mut retries = 0u32;
+        loop {
+            let replay = body.try_clone();
+            let mut attempt = Request::new(body);
+            *attempt.method_mut() = method.clone();
+            *attempt.uri_mut() = uri.clone();
+            *attempt.version_mut() = version;
+            *attempt.headers_mut() = headers.clone();
+            *attempt.extensions_mut() = extensions.clone();
+            let mut response = self.attempt(attempt).await?;
+            if may_retry && let Some(delay) = self.retry.retry_delay(&response, retries) {
+                retries += 1;
+                tracing::info!(
+                    status = response.status().as_u16(),
+                    url = %UriNoQuery(&uri),
+                    retry = retries,
+                    delay_ms = delay.as_millis() as u64,
+                    "server asked to retry later; retrying"
+                );
+                drop(response);
+                tokio::time::sleep(delay).await;
+                body = replay.unwrap_or_default();
+                continue;
+            }
+            if !self.redirect.follows() || !is_redirect(response.status()) {
+                response.extensions_mut().insert(ResponseUri(uri));
+                return Ok(response);
+            }
+            let follow = self.redirect.decide(
+                &self.memory,
+                &mut hops,
+                &response,
+                &method,
+                &uri,
+                &mut headers,
+            )?;
+            body = match replay {
+                Some(copy) => copy,
+                None => {
+                    return Err(RedirectError::BodyNotReplayable {
+                        status: response.status(),
+                        location: follow.location,
+                    }
+                    .into());
+                }
+            };
+            uri = follow.target;
+        }
     }
 
-    fn call(&mut self, request: Request<Body>) -> Self::Future {
+    /// One traced attempt over the pooled client.
+    async fn attempt(&self, request: Request<Body>) -> Result<Response<Body>, Error> {
         let authority = request.uri().authority().cloned();
         let deadline = request
             .extensions()
@@ -97,37 +207,58 @@ where
             error.type = Empty,
         );
         let responding = self.client.request(request);
-        Box::pin(
-            async move {
-                let span = tracing::Span::current();
-                let started = (!span.is_disabled()).then(std::time::Instant::now);
-                let result = responding.await;
-                if let Some(started) = started {
-                    span.record("duration_ms", started.elapsed().as_secs_f64() * 1000.0);
+        let recorder = span.clone();
+        async move {
+            let span = recorder;
+            let started = (!span.is_disabled()).then(std::time::Instant::now);
+            let result = responding.await;
+            if let Some(started) = started {
+                span.record("duration_ms", started.elapsed().as_secs_f64() * 1000.0);
+            }
+            match result {
+                Ok(response) => {
+                    span.record("http.response.status_code", response.status().as_u16());
+                    tracing::debug!(
+                        status = response.status().as_u16(),
+                        "response headers received"
+                    );
+                    Ok(response
+                        .map(|body| Body::from_response(LimitedBody::new(body, limit, deadline))))
                 }
-                match result {
-                    Ok(response) => {
-                        span.record("http.response.status_code", response.status().as_u16());
-                        tracing::debug!(
-                            status = response.status().as_u16(),
-                            "response headers received"
-                        );
-                        Ok(
-                            response
-                                .map(|body| Body::wrap(LimitedBody::new(body, limit, deadline))),
-                        )
-                    }
-                    Err(err) => {
-                        let host = authority.as_ref().map_or("", |a| a.as_str());
-                        let err = classify(err, host);
-                        span.record("error.type", error_type(&err));
-                        tracing::debug!(error = %err, "request failed");
-                        Err(err)
-                    }
+                Err(err) => {
+                    let host = authority.as_ref().map_or("", |a| a.as_str());
+                    let err = classify(err, host);
+                    span.record("error.type", error_type(&err));
+                    tracing::debug!(error = %err, "request failed");
+                    Err(err)
                 }
             }
-            .instrument(span),
-        )
+        }
+        .instrument(span)
+        .await
+    }
+}
+
+/// A [`Stack`] as a cloneable tower service, for wrapping in user layers.
+pub(crate) struct StackService(pub(crate) Arc<dyn Stack>);
+
+impl Clone for StackService {
+    fn clone(&self) -> Self {
+        Self(self.0.clone())
+    }
+}
+
+impl Service<Request<Body>> for StackService {
+    type Response = Response<Body>;
+    type Error = Error;
+    type Future = BoxFuture;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: Request<Body>) -> BoxFuture {
+        self.0.clone().call(request)
     }
 }
 
@@ -198,7 +329,7 @@ pub(crate) fn classify(err: hyper_util::client::legacy::Error, host: &str) -> Er
 }
 
 /// The response body with the size limit and the request deadline applied.
-struct LimitedBody {
+pub(crate) struct LimitedBody {
     inner: Incoming,
     limit: u64,
     seen: u64,

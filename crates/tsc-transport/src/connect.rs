@@ -173,3 +173,44 @@ where
         })
     }
 }
+
+/// The whole connector behind one `Arc`.
+///
+/// hyper-util's pooled client clones its connector on every request (for a lazy connect it
+/// usually never runs); one reference count is cheaper than cloning the timeout, TLS and
+/// proxy layers each time. A real connect clones the inner connector once.
+pub(crate) struct SharedConnector<C>(Arc<C>);
+
+impl<C> SharedConnector<C> {
+    pub(crate) fn new(inner: C) -> Self {
+        Self(Arc::new(inner))
+    }
+}
+
+impl<C> Clone for SharedConnector<C> {
+    fn clone(&self) -> Self {
+        Self(self.0.clone())
+    }
+}
+
+impl<C> Service<Uri> for SharedConnector<C>
+where
+    C: Service<Uri> + Clone + Send + 'static,
+    C::Future: Send + 'static,
+    C::Response: Send + 'static,
+    C::Error: Into<BoxError>,
+{
+    type Response = C::Response;
+    type Error = BoxError;
+    type Future = BoxFuture<C::Response>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
+        // Readiness is checked on the fresh clone below.
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, dst: Uri) -> Self::Future {
+        let connector = C::clone(&self.0);
+        Box::pin(async move { connector.oneshot(dst).await.map_err(Into::into) })
+    }
+}

@@ -6,19 +6,15 @@
 //! the 3xx when `Location` is missing or the body cannot be cloned (rule 6 wants typed errors).
 
 use std::collections::HashMap;
-use std::future::Future;
-use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll};
 
 use http::header::{AUTHORIZATION, COOKIE, HOST, LOCATION, PROXY_AUTHORIZATION};
-use http::{HeaderMap, HeaderName, Method, Request, Response, StatusCode, Uri};
-use tower::ServiceExt;
-use tower_service::Service;
+use http::{HeaderMap, HeaderName, Method, Response, StatusCode, Uri};
 
+use crate::Body;
 use crate::client::display_uri;
 use crate::error::{ConfigError, RedirectError};
-use crate::{Body, Error, ResponseUri};
 
 /// Which redirects the transport follows, and where.
 ///
@@ -153,11 +149,18 @@ impl Origin {
     }
 }
 
+/// Whether `status` is a redirect this module handles.
+pub(crate) fn is_redirect(status: StatusCode) -> bool {
+    matches!(status.as_u16(), 301 | 302 | 303 | 307 | 308)
+}
+
 /// Remembered http→https upgrades, shared by every clone of a transport.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct UpgradeMemory {
     // (host, http port) → https port
     upgrades: Arc<Mutex<HashMap<(String, u16), u16>>>,
+    // Set once anything is remembered: lets every request skip the lock until then.
+    any: Arc<AtomicBool>,
 }
 
 impl UpgradeMemory {
@@ -166,6 +169,7 @@ impl UpgradeMemory {
             return;
         };
         let previous = map.insert((from.host.clone(), from.port), https_port);
+        self.any.store(true, Ordering::Release);
         if previous != Some(https_port) {
             tracing::info!(
                 from = %from.display(),
@@ -176,8 +180,8 @@ impl UpgradeMemory {
     }
 
     /// The https URI to use instead of `uri`, if an upgrade of its origin was remembered.
-    fn apply(&self, uri: &Uri) -> Option<Uri> {
-        if uri.scheme() != Some(&http::uri::Scheme::HTTP) {
+    pub(crate) fn apply(&self, uri: &Uri) -> Option<Uri> {
+        if !self.any.load(Ordering::Acquire) || uri.scheme() != Some(&http::uri::Scheme::HTTP) {
             return None;
         }
         let origin = Origin::of(uri)?;
@@ -222,101 +226,71 @@ fn strip_credentials(headers: &mut HeaderMap) {
     headers.remove(HOST);
 }
 
-/// The service that follows redirects according to a [`ValidPolicy`].
-#[derive(Clone)]
-pub(crate) struct FollowRedirects<S> {
-    pub(crate) inner: S,
-    pub(crate) policy: Arc<ValidPolicy>,
-    pub(crate) memory: UpgradeMemory,
+/// The state of one logical request across redirect hops.
+pub(crate) struct Hops {
+    /// URIs answered with a redirect so far (allocated only once a redirect happens).
+    visited: Vec<Uri>,
+    count: usize,
+    /// Whether the original request carries a body.
+    has_body: bool,
 }
 
-impl<S> Service<Request<Body>> for FollowRedirects<S>
-where
-    S: Service<Request<Body>, Response = Response<Body>, Error = Error> + Clone + Send + 'static,
-    S::Future: Send + 'static,
-{
-    type Response = Response<Body>;
-    type Error = Error;
-    type Future = Pin<Box<dyn Future<Output = Result<Response<Body>, Error>> + Send>>;
+impl Hops {
+    pub(crate) fn new(has_body: bool) -> Self {
+        Self {
+            visited: Vec::new(),
+            count: 0,
+            has_body,
+        }
+    }
+}
 
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        self.inner.poll_ready(cx)
+/// A redirect that may be followed: the new URI, and whether the body must be sent again.
+pub(crate) struct Follow {
+    pub(crate) target: Uri,
+    pub(crate) location: String,
+}
+
+impl ValidPolicy {
+    /// Whether redirects are followed at all.
+    pub(crate) fn follows(&self) -> bool {
+        self.follow
     }
 
-    fn call(&mut self, mut request: Request<Body>) -> Self::Future {
-        if let Some(upgraded) = self.memory.apply(request.uri()) {
-            *request.uri_mut() = upgraded;
-        }
-        let inner = self.inner.clone();
-        let policy = self.policy.clone();
-        let memory = self.memory.clone();
-        if !policy.follow {
-            return Box::pin(async move {
-                let uri = request.uri().clone();
-                let mut response = inner.oneshot(request).await?;
-                response.extensions_mut().insert(ResponseUri(uri));
-                Ok(response)
+    /// Decides on the redirect `response` to (`method`, `uri`, `headers`) under rules 1–6.
+    ///
+    /// On success, `headers` have been stripped of credentials if the hop changes origin,
+    /// an https upgrade has been remembered, and `uri` is recorded as visited.
+    pub(crate) fn decide(
+        &self,
+        memory: &UpgradeMemory,
+        hops: &mut Hops,
+        response: &Response<Body>,
+        method: &Method,
+        uri: &Uri,
+        headers: &mut HeaderMap,
+    ) -> Result<Follow, RedirectError> {
+        let status = response.status();
+        let from = display_uri(uri);
+        let target = resolve_location(response, uri, status, &from)?;
+        hops.count += 1;
+        if hops.count > self.max_hops {
+            return Err(RedirectError::TooManyHops {
+                limit: self.max_hops,
+                from,
             });
         }
-        Box::pin(follow(inner, policy, memory, request))
-    }
-}
-
-async fn follow<S>(
-    inner: S,
-    policy: Arc<ValidPolicy>,
-    memory: UpgradeMemory,
-    request: Request<Body>,
-) -> Result<Response<Body>, Error>
-where
-    S: Service<Request<Body>, Response = Response<Body>, Error = Error> + Clone,
-{
-    let (parts, mut body) = request.into_parts();
-    let method = parts.method;
-    let mut uri = parts.uri;
-    let version = parts.version;
-    let mut headers = parts.headers;
-    let extensions = parts.extensions;
-    let has_body = !body.is_known_empty();
-    // URIs answered with a redirect so far (allocated only once a redirect happens).
-    let mut visited: Vec<Uri> = Vec::new();
-    let mut hops = 0usize;
-    loop {
-        let replay = body.try_clone();
-        let mut attempt = Request::new(body);
-        *attempt.method_mut() = method.clone();
-        *attempt.uri_mut() = uri.clone();
-        *attempt.version_mut() = version;
-        *attempt.headers_mut() = headers.clone();
-        *attempt.extensions_mut() = extensions.clone();
-        let mut response = inner.clone().oneshot(attempt).await?;
-        let status = response.status();
-        if !matches!(status.as_u16(), 301 | 302 | 303 | 307 | 308) {
-            response.extensions_mut().insert(ResponseUri(uri));
-            return Ok(response);
-        }
-        let from = display_uri(&uri);
-        let target = resolve_location(&response, &uri, status, &from)?;
-        hops += 1;
-        if hops > policy.max_hops {
-            return Err(RedirectError::TooManyHops {
-                limit: policy.max_hops,
-                from,
-            }
-            .into());
-        }
-        if target == uri || visited.contains(&target) {
+        if &target == uri || hops.visited.contains(&target) {
             return Err(RedirectError::Loop {
                 location: display_uri(&target),
-            }
-            .into());
+            });
         }
-        let (Some(current), Some(next)) = (Origin::of(&uri), Origin::of(&target)) else {
-            return Err(invalid_location(status, &from, &target.to_string()).into());
+        let (Some(current), Some(next)) = (Origin::of(uri), Origin::of(&target)) else {
+            return Err(invalid_location(status, &from, &target.to_string()));
         };
         let location = display_uri(&target);
         if current.scheme == "https" && next.scheme == "http" {
-            return Err(RedirectError::Downgrade { from, location }.into());
+            return Err(RedirectError::Downgrade { from, location });
         }
         let upgrade =
             current.scheme == "http" && next.scheme == "https" && current.host == next.host;
@@ -329,38 +303,33 @@ where
         if !keep_method {
             return Err(RedirectError::MethodChange {
                 status,
-                method,
+                method: method.clone(),
                 from,
                 location,
-            }
-            .into());
+            });
         }
         if current != next && !upgrade {
             let carries_credentials = headers.iter().any(|(n, v)| is_credential(n, v));
-            if (has_body || carries_credentials) && !policy.allowed.contains(&next) {
+            if (hops.has_body || carries_credentials) && !self.allowed.contains(&next) {
                 return Err(RedirectError::CrossOrigin {
                     from,
                     location,
                     target_origin: next.display(),
-                    carries: match (has_body, carries_credentials) {
+                    carries: match (hops.has_body, carries_credentials) {
                         (true, true) => "a body and credentials",
                         (true, false) => "a body",
                         _ => "credentials",
                     },
-                }
-                .into());
+                });
             }
-            strip_credentials(&mut headers);
+            strip_credentials(headers);
         }
         if upgrade {
             memory.remember(&current, next.port);
         }
-        body = match replay {
-            Some(copy) => copy,
-            None => return Err(RedirectError::BodyNotReplayable { status, location }.into()),
-        };
         tracing::debug!(status = status.as_u16(), from = %from, to = %location, "following redirect");
-        visited.push(std::mem::replace(&mut uri, target));
+        hops.visited.push(uri.clone());
+        Ok(Follow { target, location })
     }
 }
 

@@ -1,18 +1,11 @@
 //! Retries of idempotent requests that the server asked to repeat later (429, 503).
 
-use std::future::Future;
-use std::pin::Pin;
-use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::Duration;
 
 use http::header::RETRY_AFTER;
-use http::{Method, Request, Response, StatusCode};
-use tower::ServiceExt;
-use tower_service::Service;
+use http::{Method, Response, StatusCode};
 
-use crate::client::display_uri;
-use crate::{Body, Error};
+use crate::Body;
 
 /// When to retry a request the server answered with 429 Too Many Requests or
 /// 503 Service Unavailable.
@@ -79,70 +72,24 @@ impl RetryPolicy {
     }
 }
 
-/// The service that applies a [`RetryPolicy`].
-#[derive(Clone)]
-pub(crate) struct Retry<S> {
-    pub(crate) inner: S,
-    pub(crate) policy: Arc<RetryPolicy>,
-}
-
-impl<S> Service<Request<Body>> for Retry<S>
-where
-    S: Service<Request<Body>, Response = Response<Body>, Error = Error> + Clone + Send + 'static,
-    S::Future: Send + 'static,
-{
-    type Response = Response<Body>;
-    type Error = Error;
-    type Future = Pin<Box<dyn Future<Output = Result<Response<Body>, Error>> + Send>>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        self.inner.poll_ready(cx)
+impl RetryPolicy {
+    /// Whether a request with this method and body may be retried at all.
+    pub(crate) fn may_retry(&self, method: &Method, body: &Body) -> bool {
+        self.max_retries > 0
+            && (method == Method::GET || method == Method::HEAD)
+            && body.try_clone().is_some()
     }
 
-    fn call(&mut self, request: Request<Body>) -> Self::Future {
-        let inner = self.inner.clone();
-        let retryable = self.policy.max_retries > 0
-            && (request.method() == Method::GET || request.method() == Method::HEAD)
-            && request.body().try_clone().is_some();
-        if !retryable {
-            return Box::pin(inner.oneshot(request));
+    /// The delay before retry number `retry + 1`, if `response` asks for one and it is allowed.
+    pub(crate) fn retry_delay(&self, response: &Response<Body>, retry: u32) -> Option<Duration> {
+        let status = response.status();
+        if !matches!(
+            status,
+            StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE
+        ) || retry >= self.max_retries
+        {
+            return None;
         }
-        let policy = self.policy.clone();
-        Box::pin(async move {
-            let (parts, body) = request.into_parts();
-            let mut retry = 0;
-            loop {
-                let mut attempt = Request::new(body.try_clone().unwrap_or_default());
-                *attempt.method_mut() = parts.method.clone();
-                *attempt.uri_mut() = parts.uri.clone();
-                *attempt.version_mut() = parts.version;
-                *attempt.headers_mut() = parts.headers.clone();
-                *attempt.extensions_mut() = parts.extensions.clone();
-                let response = inner.clone().oneshot(attempt).await?;
-                let status = response.status();
-                let again = matches!(
-                    status,
-                    StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE
-                ) && retry < policy.max_retries;
-                let delay = if again {
-                    policy.delay(&response, retry)
-                } else {
-                    None
-                };
-                let Some(delay) = delay else {
-                    return Ok(response);
-                };
-                retry += 1;
-                tracing::info!(
-                    status = status.as_u16(),
-                    url = %display_uri(&parts.uri),
-                    retry,
-                    delay_ms = delay.as_millis() as u64,
-                    "server asked to retry later; retrying"
-                );
-                drop(response);
-                tokio::time::sleep(delay).await;
-            }
-        })
+        self.delay(response, retry)
     }
 }

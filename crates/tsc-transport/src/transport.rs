@@ -10,7 +10,9 @@ use http::{Request, Response};
 use tower::ServiceExt;
 use tower::util::BoxCloneSyncService;
 
+use crate::client::{Stack, StackService};
 use crate::{Body, BoxError, Error, TransportBuilder};
+use std::sync::Arc;
 
 /// Response extension: the URI that finally answered (after redirects and the https upgrade).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -41,8 +43,16 @@ pub struct ResponseUri(pub http::Uri);
 /// ```
 #[derive(Clone)]
 pub struct Transport {
-    inner: BoxCloneSyncService<Request<Body>, Response<Body>, Error>,
+    inner: Inner,
     kind: &'static str,
+}
+
+#[derive(Clone)]
+enum Inner {
+    /// Any tower service (custom transports, or the default stack wrapped in user layers).
+    Service(BoxCloneSyncService<Request<Body>, Response<Body>, Error>),
+    /// The default stack without user layers: called through `Arc`, no clone per request.
+    Stack(Arc<dyn Stack>),
 }
 
 impl Transport {
@@ -82,8 +92,15 @@ impl Transport {
             .map_response(|res: Response<B>| res.map(Body::wrap))
             .map_err(|err: S::Error| Error::from_boxed(err.into()));
         Self {
-            inner: BoxCloneSyncService::new(inner),
+            inner: Inner::Service(BoxCloneSyncService::new(inner)),
             kind,
+        }
+    }
+
+    pub(crate) fn from_stack(stack: Arc<dyn Stack>) -> Self {
+        Self {
+            inner: Inner::Stack(stack),
+            kind: "default",
         }
     }
 
@@ -94,12 +111,18 @@ impl Transport {
 
     /// Sends one request. The URI must be absolute (`https://host/path`).
     pub async fn send(&self, request: Request<Body>) -> Result<Response<Body>, Error> {
-        self.inner.clone().oneshot(request).await
+        match &self.inner {
+            Inner::Stack(stack) => stack.clone().call(request).await,
+            Inner::Service(service) => service.clone().oneshot(request).await,
+        }
     }
 
     /// The boxed service inside, for use with tower combinators.
     pub fn into_service(self) -> BoxCloneSyncService<Request<Body>, Response<Body>, Error> {
-        self.inner
+        match self.inner {
+            Inner::Service(service) => service,
+            Inner::Stack(stack) => BoxCloneSyncService::new(StackService(stack)),
+        }
     }
 }
 
@@ -136,12 +159,17 @@ impl tower_service::Service<Request<Body>> for Transport {
     type Future = ResponseFuture;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        self.inner.poll_ready(cx)
+        match &mut self.inner {
+            Inner::Service(service) => service.poll_ready(cx),
+            Inner::Stack(_) => Poll::Ready(Ok(())),
+        }
     }
 
     fn call(&mut self, request: Request<Body>) -> ResponseFuture {
-        ResponseFuture {
-            inner: self.inner.call(request),
-        }
+        let inner = match &mut self.inner {
+            Inner::Service(service) => service.call(request),
+            Inner::Stack(stack) => stack.clone().call(request),
+        };
+        ResponseFuture { inner }
     }
 }
