@@ -60,7 +60,7 @@ impl<'a> Elem<'a> {
             path,
             seen: [""; SEEN_INLINE],
             seen_len: 0,
-            seen_overflow: HashSet::new(),
+            seen_overflow: None,
             failed: false,
         }
     }
@@ -77,8 +77,9 @@ pub(crate) struct AttrIter<'a, 'p> {
     path: &'static str,
     seen: [&'p str; SEEN_INLINE],
     seen_len: usize,
-    /// Names past the inline window: a set, so thousands of attributes stay linear.
-    seen_overflow: HashSet<&'p str>,
+    /// Names past the inline window: a set, so thousands of attributes stay linear. Created
+    /// on first use (building a hasher per element would cost more than the check).
+    seen_overflow: Option<HashSet<&'p str>>,
     failed: bool,
 }
 
@@ -102,7 +103,12 @@ impl<'a, 'p> Iterator for AttrIter<'a, 'p> {
         };
         let key: &'p str = attr.key.into_inner();
         let seen = &self.seen[..self.seen_len];
-        if seen.contains(&key) || self.seen_overflow.contains(&key) {
+        if seen.contains(&key)
+            || self
+                .seen_overflow
+                .as_ref()
+                .is_some_and(|o| o.contains(&key))
+        {
             self.failed = true;
             return Some(Err(self.parser.decode_error(
                 format!("{}/@{}", self.path, shorten(key)),
@@ -114,7 +120,9 @@ impl<'a, 'p> Iterator for AttrIter<'a, 'p> {
             self.seen[self.seen_len] = key;
             self.seen_len += 1;
         } else {
-            self.seen_overflow.insert(key);
+            self.seen_overflow
+                .get_or_insert_with(HashSet::new)
+                .insert(key);
         }
         Some(Ok(Attr {
             attr,
