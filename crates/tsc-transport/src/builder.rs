@@ -16,9 +16,9 @@ use tower_layer::Layer;
 use tower_service::Service;
 
 use crate::client::{Pipeline, Stack, StackService};
-use crate::connect::{ConnectTimeout, ProxyConnector, SharedConnector};
+use crate::connect::{ConnectTimeout, NoTls, ProxyConnector, SharedConnector};
 use crate::error::ConfigError;
-use crate::redirect::UpgradeMemory;
+use crate::redirect::{UpgradeMemory, ValidPolicy};
 use crate::tls::TlsOptions;
 use crate::{
     Body, BoxError, Certificate, DEFAULT_USER_AGENT, Error, Identity, RedirectPolicy, RetryPolicy,
@@ -42,13 +42,16 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 ///
 /// 1. **user layers** added with [`TransportBuilder::layer`] (the first added is the
 ///    outermost); they see each request once, as the caller sent it;
-/// 2. the entry service: checks the URI is absolute, sets `User-Agent` if absent, and applies
-///    the overall request timeout (over every hop and retry, and reading the body);
-/// 3. retries ([`RetryPolicy`]);
-/// 4. redirects ([`RedirectPolicy`], with the remembered http→https upgrades);
-/// 5. one traced attempt: hyper-util's pooled client (HTTP/1.1 and HTTP/2 by ALPN,
-///    keep-alive), the response-size limit, and the connector: connect timeout around
-///    proxy/TCP and the rustls handshake.
+/// 2. the transport's pipeline, one service for the concerns that share the request copy
+///    needed to send it again:
+///    - checks that the URI is absolute, sets `User-Agent` if absent, rewrites `http://` to
+///      `https://` for origins whose upgrade was remembered;
+///    - the overall request timeout (over every hop and retry, and reading the body);
+///    - retries ([`RetryPolicy`]) and redirects ([`RedirectPolicy`]);
+///    - one traced span per attempt;
+/// 3. hyper-util's pooled client (HTTP/1.1 and HTTP/2 by ALPN, keep-alive) with the
+///    response-size limit on bodies;
+/// 4. the connector: the connect timeout around proxy/TCP and the rustls handshake.
 ///
 /// Configuration errors (an unreadable CA file, an invalid proxy URL, …) are reported by
 /// [`TransportBuilder::build`].
@@ -143,7 +146,7 @@ impl TransportBuilder {
     }
 
     /// Limit on establishing a connection: TCP connect, proxy tunnel and TLS handshake.
-    /// `None` disables it. Elapsing gives [`Error::Timeout`] with [`TimeoutKind::Connect`].
+    /// `None` disables it. Elapsing gives [`Error::Timeout`] with [`TimeoutKind::Connect`](crate::TimeoutKind::Connect).
     pub fn connect_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
         self.connect_timeout = timeout.into();
         self
@@ -151,7 +154,7 @@ impl TransportBuilder {
 
     /// Limit on a whole request: every redirect hop and retry, until the response body is
     /// read. `None` (the default) disables it. Elapsing gives [`Error::Timeout`] with
-    /// [`TimeoutKind::Request`].
+    /// [`TimeoutKind::Request`](crate::TimeoutKind::Request).
     pub fn timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
         self.request_timeout = timeout.into();
         self
@@ -177,8 +180,9 @@ impl TransportBuilder {
     }
 
     /// Sends every request through this proxy (`http://[user:password@]host:port`): https
-    /// requests through a `CONNECT` tunnel, http requests in absolute form. Replaces the
-    /// proxies from the environment.
+    /// requests through a `CONNECT` tunnel, http requests in absolute form; credentials in
+    /// the URL are sent as `Proxy-Authorization` (basic). Replaces the proxies from the
+    /// environment (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`, `NO_PROXY`, used by default).
     pub fn proxy(mut self, url: impl Into<String>) -> Self {
         self.proxy = ProxyMode::Explicit(url.into());
         self
@@ -325,13 +329,20 @@ impl TransportBuilder {
         let policy = self.redirect.validate()?;
         let tls_config = self.tls.client_config()?;
         let server_name = self.tls.server_name()?;
-        let matcher = self.proxy_matcher()?;
+        let matcher = self.proxy_matcher()?.map(Arc::new);
 
         let mut http = HttpConnector::new();
         // The https connector below decides the scheme; the TCP connector must accept both.
         http.enforce_http(false);
         http.set_nodelay(true);
-        let proxied = ProxyConnector::new(http, matcher);
+        let proxied = ProxyConnector::new(http, matcher.clone());
+        let Some(tls_config) = tls_config else {
+            // No crypto provider and no TLS option: http:// only (https:// is refused).
+            let connector =
+                SharedConnector::new(ConnectTimeout::new(NoTls(proxied), self.connect_timeout));
+            let client = self.client_builder().build(connector);
+            return Ok(self.finish(client, policy, user_agent, matcher));
+        };
         let https = HttpsConnectorBuilder::new()
             .with_tls_config(tls_config)
             .https_or_http();
@@ -345,12 +356,29 @@ impl TransportBuilder {
             https.enable_http1().wrap_connector(proxied)
         };
         let connector = SharedConnector::new(ConnectTimeout::new(https, self.connect_timeout));
-        let client = Client::builder(TokioExecutor::new())
+        let client = self.client_builder().build(connector);
+        Ok(self.finish(client, policy, user_agent, matcher))
+    }
+
+    fn client_builder(&self) -> hyper_util::client::legacy::Builder {
+        let mut builder = Client::builder(TokioExecutor::new());
+        builder
             .pool_timer(TokioTimer::new())
             .timer(TokioTimer::new())
-            .pool_idle_timeout(self.pool_idle_timeout)
-            .build(connector);
+            .pool_idle_timeout(self.pool_idle_timeout);
+        builder
+    }
 
+    fn finish<C>(
+        self,
+        client: Client<C, Body>,
+        policy: ValidPolicy,
+        user_agent: HeaderValue,
+        proxy: Option<Arc<Matcher>>,
+    ) -> Transport
+    where
+        C: hyper_util::client::legacy::connect::Connect + Clone + Send + Sync + 'static,
+    {
         let pipeline: Arc<dyn Stack> = Arc::new(Pipeline {
             client,
             max_response_bytes: self.max_response_bytes,
@@ -359,15 +387,70 @@ impl TransportBuilder {
             retry: self.retry,
             user_agent,
             timeout: self.request_timeout,
+            proxy,
         });
         if self.layers.is_empty() {
-            return Ok(Transport::from_stack(pipeline));
+            return Transport::from_stack(pipeline);
         }
         let mut service: BoxedService = BoxCloneSyncService::new(StackService(pipeline));
         // The first layer added is the outermost, so wrap in reverse order.
         for layer in self.layers.into_iter().rev() {
             service = layer(service);
         }
-        Ok(Transport::from_parts(service, "default"))
+        Transport::from_parts(service, "default")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invalid_user_agent_is_a_build_error() {
+        let err = TransportBuilder::new()
+            .user_agent("bad\nvalue")
+            .build()
+            .err();
+        assert!(
+            matches!(err, Some(Error::Config(ConfigError::InvalidUserAgent(_)))),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn debug_hides_an_explicit_proxy_url() {
+        let builder = TransportBuilder::new().proxy("http://user:hunter2@proxy.example:3128");
+        let text = format!("{builder:?}");
+        assert!(!text.contains("hunter2"), "{text}");
+    }
+
+    /// Without a provider feature (and none installed), http works, https is a typed error,
+    /// and TLS options are refused at build time.
+    #[cfg(not(any(feature = "rustls-ring", feature = "rustls-aws-lc")))]
+    #[tokio::test]
+    async fn without_a_crypto_provider_https_is_refused() {
+        let transport = TransportBuilder::new().no_proxy().build();
+        let transport = match transport {
+            Ok(transport) => transport,
+            Err(err) => panic!("http-only transport should build: {err}"),
+        };
+        let request = Request::get("https://127.0.0.1:9/").body(Body::empty());
+        let request = match request {
+            Ok(request) => request,
+            Err(err) => panic!("{err}"),
+        };
+        let err = transport.send(request).await.err();
+        assert!(
+            matches!(err, Some(Error::Config(ConfigError::NoCryptoProvider))),
+            "{err:?}"
+        );
+        let err = TransportBuilder::new()
+            .tls_danger_accept_invalid_certs(true)
+            .build()
+            .err();
+        assert!(
+            matches!(err, Some(Error::Config(ConfigError::NoCryptoProvider))),
+            "{err:?}"
+        );
     }
 }

@@ -17,12 +17,13 @@ use tower_service::Service;
 use tracing::Instrument;
 use tracing::field::Empty;
 
-use crate::connect::ConnectTimedOut;
+use crate::connect::{ConnectTimedOut, TlsUnavailable};
 use crate::error::{RedirectError, TimeoutKind, TlsError};
 use crate::redirect::{Hops, UpgradeMemory, ValidPolicy, is_redirect};
 use crate::{Body, BoxError, Error, ResponseUri, RetryPolicy};
 use http::HeaderValue;
-use http::header::USER_AGENT;
+use http::header::{PROXY_AUTHORIZATION, USER_AGENT};
+use hyper_util::client::proxy::matcher::Matcher;
 
 /// Request extension set by the entry service: when the whole request must be done.
 #[derive(Clone, Copy, Debug)]
@@ -62,6 +63,9 @@ pub(crate) struct Pipeline<C> {
     pub(crate) retry: RetryPolicy,
     pub(crate) user_agent: HeaderValue,
     pub(crate) timeout: Option<Duration>,
+    /// The proxy rules, for `Proxy-Authorization` on plain-http requests sent to a proxy
+    /// (https requests carry it on the CONNECT instead).
+    pub(crate) proxy: Option<Arc<Matcher>>,
 }
 
 /// The future of one request through a [`Stack`].
@@ -186,7 +190,16 @@ where
     }
 
     /// One traced attempt over the pooled client.
-    async fn attempt(&self, request: Request<Body>) -> Result<Response<Body>, Error> {
+    async fn attempt(&self, mut request: Request<Body>) -> Result<Response<Body>, Error> {
+        if let Some(proxy) = &self.proxy
+            && request.uri().scheme() == Some(&http::uri::Scheme::HTTP)
+            && let Some(intercept) = proxy.intercept(request.uri())
+            && let Some(auth) = intercept.basic_auth()
+        {
+            let mut auth = auth.clone();
+            auth.set_sensitive(true);
+            request.headers_mut().insert(PROXY_AUTHORIZATION, auth);
+        }
         let authority = request.uri().authority().cloned();
         let deadline = request
             .extensions()
@@ -300,6 +313,9 @@ pub(crate) fn classify(err: hyper_util::client::legacy::Error, host: &str) -> Er
             after: timeout.after,
             target: host.to_owned(),
         };
+    }
+    if find_in_chain::<TlsUnavailable>(&err).is_some() {
+        return Error::Config(crate::ConfigError::NoCryptoProvider);
     }
     if let Some(tls) = find_in_chain::<rustls::Error>(&err) {
         let tls = tls.clone();

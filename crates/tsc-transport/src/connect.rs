@@ -26,11 +26,8 @@ pub(crate) struct ProxyConnector {
 }
 
 impl ProxyConnector {
-    pub(crate) fn new(http: HttpConnector, matcher: Option<Matcher>) -> Self {
-        Self {
-            http,
-            matcher: matcher.map(Arc::new),
-        }
+    pub(crate) fn new(http: HttpConnector, matcher: Option<Arc<Matcher>>) -> Self {
+        Self { http, matcher }
     }
 }
 
@@ -212,5 +209,40 @@ where
     fn call(&mut self, dst: Uri) -> Self::Future {
         let connector = C::clone(&self.0);
         Box::pin(async move { connector.oneshot(dst).await.map_err(Into::into) })
+    }
+}
+
+/// The marker error of an https request on a transport built without a crypto provider.
+#[derive(Debug, thiserror::Error)]
+#[error("https is unavailable: no rustls crypto provider")]
+pub(crate) struct TlsUnavailable;
+
+/// Stands in for the TLS connector when no crypto provider is available: http only.
+#[derive(Clone)]
+pub(crate) struct NoTls<C>(pub(crate) C);
+
+impl<C> Service<Uri> for NoTls<C>
+where
+    C: Service<Uri>,
+    C::Future: Send + 'static,
+    C::Error: Into<BoxError>,
+    C::Response: Send + 'static,
+{
+    type Response = C::Response;
+    type Error = BoxError;
+    type Future = BoxFuture<C::Response>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
+        self.0.poll_ready(cx).map_err(Into::into)
+    }
+
+    fn call(&mut self, dst: Uri) -> Self::Future {
+        if dst.scheme() == Some(&http::uri::Scheme::HTTPS) {
+            return Box::pin(std::future::ready(
+                Err(Box::new(TlsUnavailable) as BoxError),
+            ));
+        }
+        let connecting = self.0.call(dst);
+        Box::pin(async move { connecting.await.map_err(Into::into) })
     }
 }

@@ -14,7 +14,8 @@ use crate::Body;
 /// run twice). The delay is the server's `Retry-After` (in seconds), else an exponential
 /// backoff starting at 250 ms; a delay longer than [`RetryPolicy::max_delay`] is not waited
 /// for: the 429/503 response is returned instead. The default retries twice, waiting at
-/// most 10 s each time. Each retry is its own traced attempt.
+/// most 10 s each time. A retry repeats the hop that was answered 429/503 (after any
+/// redirects) and is its own traced attempt; the overall request timeout covers the waits.
 ///
 /// ```
 /// use std::time::Duration;

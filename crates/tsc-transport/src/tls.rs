@@ -204,22 +204,22 @@ pub(crate) struct TlsOptions {
 }
 
 /// The crypto provider: the application's process default if it installed one, else the one
-/// chosen by cargo feature. Nothing is installed globally.
-fn crypto_provider() -> Result<Arc<CryptoProvider>, ConfigError> {
+/// chosen by cargo feature (ring first). Nothing is installed globally.
+fn crypto_provider() -> Option<Arc<CryptoProvider>> {
     if let Some(installed) = CryptoProvider::get_default() {
-        return Ok(installed.clone());
+        return Some(installed.clone());
     }
     #[cfg(feature = "rustls-ring")]
     {
-        Ok(Arc::new(rustls::crypto::ring::default_provider()))
+        Some(Arc::new(rustls::crypto::ring::default_provider()))
     }
     #[cfg(all(feature = "rustls-aws-lc", not(feature = "rustls-ring")))]
     {
-        Ok(Arc::new(rustls::crypto::aws_lc_rs::default_provider()))
+        Some(Arc::new(rustls::crypto::aws_lc_rs::default_provider()))
     }
     #[cfg(not(any(feature = "rustls-ring", feature = "rustls-aws-lc")))]
     {
-        Err(ConfigError::NoCryptoProvider)
+        None
     }
 }
 
@@ -244,12 +244,38 @@ fn default_roots(roots: &mut RootCertStore) {
 }
 
 impl TlsOptions {
+    /// Whether any TLS option was set (then a missing crypto provider is an error).
+    fn is_configured(&self) -> bool {
+        !self.extra_roots.is_empty()
+            || self.identity.is_some()
+            || self.version_min.is_some()
+            || self.server_name.is_some()
+            || self.danger_accept_invalid_certs
+    }
+
     /// Builds the rustls configuration (ALPN is set later by the connector).
-    pub(crate) fn client_config(&self) -> Result<ClientConfig, ConfigError> {
+    ///
+    /// `None` when no crypto provider is available and no TLS option was set: the transport
+    /// then serves `http://` only and reports [`ConfigError::NoCryptoProvider`] for `https://`.
+    pub(crate) fn client_config(&self) -> Result<Option<ClientConfig>, ConfigError> {
         if let Some(config) = &self.preconfigured {
-            return Ok(config.clone());
+            return Ok(Some(config.clone()));
         }
-        let provider = crypto_provider()?;
+        // User-supplied files first, so their errors are reported whatever else is wrong.
+        let mut extra = Vec::new();
+        if !self.danger_accept_invalid_certs {
+            for cert in &self.extra_roots {
+                for der in cert.load()? {
+                    extra.push((cert, der));
+                }
+            }
+        }
+        let identity = self.identity.as_ref().map(Identity::load).transpose()?;
+        let provider = match crypto_provider() {
+            Some(provider) => provider,
+            None if !self.is_configured() => return Ok(None),
+            None => return Err(ConfigError::NoCryptoProvider),
+        };
         let versions: &[&rustls::SupportedProtocolVersion] = match self.version_min {
             Some(TlsVersion::Tls13) => &[&rustls::version::TLS13],
             _ => rustls::DEFAULT_VERSIONS,
@@ -273,30 +299,26 @@ impl TlsOptions {
             if !self.only_extra_roots {
                 default_roots(&mut roots);
             }
-            for cert in &self.extra_roots {
-                for der in cert.load()? {
-                    roots
-                        .add(der)
-                        .map_err(|source| ConfigError::InvalidCertificate {
-                            source_name: cert.source_name(),
-                            source,
-                        })?;
-                }
+            for (cert, der) in extra {
+                roots
+                    .add(der)
+                    .map_err(|source| ConfigError::InvalidCertificate {
+                        source_name: cert.source_name(),
+                        source,
+                    })?;
             }
             builder.with_root_certificates(roots)
         };
-        match &self.identity {
-            Some(identity) => {
-                let (certs, key) = identity.load()?;
-                builder
-                    .with_client_auth_cert(certs, key)
-                    .map_err(|source| ConfigError::Tls {
-                        context: "client identity (certificate and key)",
-                        source,
-                    })
-            }
-            None => Ok(builder.with_no_client_auth()),
-        }
+        let config = match identity {
+            Some((certs, key)) => builder
+                .with_client_auth_cert(certs, key)
+                .map_err(|source| ConfigError::Tls {
+                    context: "client identity (certificate and key)",
+                    source,
+                })?,
+            None => builder.with_no_client_auth(),
+        };
+        Ok(Some(config))
     }
 
     pub(crate) fn server_name(&self) -> Result<Option<ServerName<'static>>, ConfigError> {

@@ -349,7 +349,15 @@ async fn proxy() -> (SocketAddr, Arc<Mutex<Vec<String>>>) {
                 };
                 let line = head.lines().next().unwrap_or_default().to_owned();
                 if let Ok(mut log) = seen.lock() {
-                    log.push(line.clone());
+                    let auth = head
+                        .lines()
+                        .find(|l| l.to_ascii_lowercase().starts_with("proxy-authorization:"))
+                        .map(|l| {
+                            let (name, value) = l.split_once(':').unwrap_or((l, ""));
+                            format!(" [{}: {}]", name.to_ascii_lowercase(), value.trim())
+                        })
+                        .unwrap_or_default();
+                    log.push(format!("{line}{auth}"));
                 }
                 if let Some(target) = line
                     .strip_prefix("CONNECT ")
@@ -412,6 +420,49 @@ async fn explicit_proxy_tunnels_https_and_forwards_http_in_absolute_form() {
             format!("CONNECT {} HTTP/1.1", secure.addr),
             "GET http://tableau.invalid:8000/api/3.24/serverinfo HTTP/1.1".to_owned(),
         ]
+    );
+}
+
+#[tokio::test]
+async fn proxy_credentials_are_sent_as_proxy_authorization() {
+    let (proxy_addr, log) = proxy().await;
+    let pki = Pki::new("Internal CA");
+    let secure = serve_tls(server_config(&pki.leaf(&["127.0.0.1"], None)), |_| {
+        respond(200, "ok")
+    })
+    .await;
+    let transport = Transport::builder()
+        .proxy(format!("http://user:pw@{proxy_addr}"))
+        .tls_certs_only([Certificate::from_pem(&pki.ca_pem)])
+        .build()
+        .expect("build");
+    transport
+        .send(get(&secure.url("/")))
+        .await
+        .expect("https via proxy");
+    transport
+        .send(get("http://tableau.invalid/"))
+        .await
+        .expect("http via proxy");
+    let lines = log.lock().map(|l| l.clone()).unwrap_or_default();
+    // base64("user:pw") = dXNlcjpwdw==
+    assert_eq!(
+        lines,
+        [
+            format!(
+                "CONNECT {} HTTP/1.1 [proxy-authorization: Basic dXNlcjpwdw==]",
+                secure.addr
+            ),
+            "GET http://tableau.invalid/ HTTP/1.1 [proxy-authorization: Basic dXNlcjpwdw==]"
+                .to_owned(),
+        ]
+    );
+    // The tunnelled https request itself does not carry the proxy credentials.
+    assert!(
+        secure.requests()[0]
+            .headers
+            .get("proxy-authorization")
+            .is_none()
     );
 }
 
