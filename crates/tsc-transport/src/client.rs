@@ -307,19 +307,32 @@ fn find_in_chain<'a, T: std::error::Error + 'static>(
 
 /// Turns a hyper-util client error into a typed transport error.
 pub(crate) fn classify(err: hyper_util::client::legacy::Error, host: &str) -> Error {
-    if let Some(timeout) = find_in_chain::<ConnectTimedOut>(&err) {
+    classify_boxed(Box::new(err), host)
+}
+
+/// Turns any service error into a typed transport error: a [`crate::Error`] inside is kept;
+/// connect timeouts, TLS failures, connect failures and hyper errors found in the source
+/// chain are classified; anything else becomes [`Error::Service`]. `host` is the
+/// `host[:port]` of the request.
+pub(crate) fn classify_boxed(err: BoxError, host: &str) -> Error {
+    let err = match err.downcast::<Error>() {
+        Ok(own) => return *own,
+        Err(other) => other,
+    };
+    let chain: &(dyn std::error::Error + 'static) = &*err;
+    if let Some(timeout) = find_in_chain::<ConnectTimedOut>(chain) {
         return Error::Timeout {
             kind: TimeoutKind::Connect,
             after: timeout.after,
             target: host.to_owned(),
         };
     }
-    if find_in_chain::<TlsUnavailable>(&err).is_some() {
+    if find_in_chain::<TlsUnavailable>(chain).is_some() {
         return Error::Config(crate::ConfigError::NoCryptoProvider);
     }
-    if let Some(tls) = find_in_chain::<rustls::Error>(&err) {
+    if let Some(tls) = find_in_chain::<rustls::Error>(chain) {
         let tls = tls.clone();
-        let host = host.rsplit_once(':').map_or(host, |(name, port)| {
+        let name = host.rsplit_once(':').map_or(host, |(name, port)| {
             if port.chars().all(|c| c.is_ascii_digit()) {
                 name
             } else {
@@ -327,20 +340,36 @@ pub(crate) fn classify(err: hyper_util::client::legacy::Error, host: &str) -> Er
             }
         });
         return Error::Tls(TlsError {
-            host: host.to_owned(),
+            host: name.to_owned(),
             reason: crate::tls::classify(&tls),
             source: tls,
         });
     }
-    if err.is_connect() {
-        return Error::Connect {
+    let connect = if let Some(legacy) = chain.downcast_ref::<hyper_util::client::legacy::Error>() {
+        Some(legacy.is_connect())
+    } else if chain.downcast_ref::<hyper::Error>().is_some() {
+        Some(false)
+    } else if let Some(io) = chain.downcast_ref::<std::io::Error>() {
+        // Only the unambiguous connect failures; other I/O errors of a custom service stay
+        // `Service` errors.
+        matches!(
+            io.kind(),
+            std::io::ErrorKind::ConnectionRefused | std::io::ErrorKind::AddrNotAvailable
+        )
+        .then_some(true)
+    } else {
+        None
+    };
+    match connect {
+        Some(true) => Error::Connect {
             host: host.to_owned(),
-            source: Box::new(err),
-        };
-    }
-    Error::Http {
-        host: host.to_owned(),
-        source: Box::new(err),
+            source: err,
+        },
+        Some(false) => Error::Http {
+            host: host.to_owned(),
+            source: err,
+        },
+        None => Error::Service(err),
     }
 }
 

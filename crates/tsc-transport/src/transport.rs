@@ -10,7 +10,7 @@ use http::{Request, Response};
 use tower::ServiceExt;
 use tower::util::BoxCloneSyncService;
 
-use crate::client::{Stack, StackService};
+use crate::client::{Stack, StackService, classify_boxed};
 use crate::{Body, BoxError, Error, TransportBuilder};
 use std::sync::Arc;
 
@@ -59,7 +59,9 @@ impl Transport {
     /// Wraps any tower service as a transport.
     ///
     /// The response body is converted to [`Body`] (a `Body` stays as it is). Errors are
-    /// converted with [`Error::from_boxed`]: a [`crate::Error`] inside is kept, anything
+    /// converted: a [`crate::Error`] inside is kept; connect timeouts, rustls failures
+    /// (as [`Error::Tls`] naming the request's host), hyper and hyper-util errors
+    /// ([`Error::Connect`] / [`Error::Http`]) and refused connections are classified; anything
     /// else becomes [`Error::Service`].
     pub fn new<S, B>(service: S) -> Self
     where
@@ -88,9 +90,7 @@ impl Transport {
         B: http_body::Body<Data = Bytes> + Send + 'static,
         B::Error: Into<BoxError>,
     {
-        let inner = service
-            .map_response(|res: Response<B>| res.map(Body::wrap))
-            .map_err(|err: S::Error| Error::from_boxed(err.into()));
+        let inner = Classify(service);
         Self {
             inner: Inner::Service(BoxCloneSyncService::new(inner)),
             kind,
@@ -171,5 +171,43 @@ impl tower_service::Service<Request<Body>> for Transport {
             Inner::Stack(stack) => stack.clone().call(request),
         };
         ResponseFuture { inner }
+    }
+}
+
+/// Adapts a custom service: its body becomes [`Body`], its errors are classified with the
+/// request's host (see [`Transport::new`]).
+#[derive(Clone)]
+struct Classify<S>(S);
+
+impl<S, B> tower_service::Service<Request<Body>> for Classify<S>
+where
+    S: tower_service::Service<Request<Body>, Response = Response<B>>,
+    S::Future: Send + 'static,
+    S::Error: Into<BoxError>,
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    type Response = Response<Body>;
+    type Error = Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Response<Body>, Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        self.0
+            .poll_ready(cx)
+            .map_err(|err| classify_boxed(err.into(), ""))
+    }
+
+    fn call(&mut self, request: Request<Body>) -> Self::Future {
+        let authority = request.uri().authority().cloned();
+        let responding = self.0.call(request);
+        Box::pin(async move {
+            match responding.await {
+                Ok(response) => Ok(response.map(Body::wrap)),
+                Err(err) => {
+                    let host = authority.as_ref().map_or("", |a| a.as_str());
+                    Err(classify_boxed(err.into(), host))
+                }
+            }
+        })
     }
 }

@@ -70,6 +70,48 @@ async fn service_errors_are_kept_when_typed_and_wrapped_otherwise() {
     }
 }
 
+#[tokio::test]
+async fn custom_hyper_client_errors_are_classified_with_the_host() {
+    // A user-built hyper-util client (hyper-rustls, no roots at all) plugged in as is.
+    let tls = tsc_transport::rustls::ClientConfig::builder_with_provider(Arc::new(
+        tsc_transport::rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .expect("versions")
+    .with_root_certificates(tsc_transport::rustls::RootCertStore::empty())
+    .with_no_client_auth();
+    let connector = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_tls_config(tls)
+        .https_or_http()
+        .enable_http1()
+        .build();
+    let client: hyper_util::client::legacy::Client<_, Body> =
+        hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+            .build(connector);
+    let transport = Transport::new(client);
+
+    let pki = Pki::new("Internal CA");
+    let server = serve_tls(server_config(&pki.leaf(&["127.0.0.1"], None)), |_| {
+        respond(200, "ok")
+    })
+    .await;
+    match transport.send(get(&server.url("/"))).await {
+        Err(Error::Tls(tls)) => {
+            assert_eq!(tls.host, "127.0.0.1");
+            assert_eq!(tls.reason, tsc_transport::TlsFailure::UnknownIssuer);
+        }
+        other => panic!("expected a TLS error, got {other:?}"),
+    }
+
+    let closed = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = closed.local_addr().expect("addr");
+    drop(closed);
+    match transport.send(get(&format!("http://{addr}/"))).await {
+        Err(Error::Connect { host, .. }) => assert_eq!(host, addr.to_string()),
+        other => panic!("expected a connect error, got {other:?}"),
+    }
+}
+
 /// A layer that counts the requests it sees and whether they carry `x-request-source`.
 #[derive(Clone, Default)]
 struct Counting {
