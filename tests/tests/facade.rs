@@ -462,3 +462,30 @@ async fn expired_session_is_renewed_transparently() {
     assert_eq!(emulator.counters().sign_ins.pat, 2);
     session.sign_out().await.unwrap();
 }
+
+/// TSC's `Server(url)` + `sign_in(pat)` (no `use_server_version`) ports as it is: the
+/// version is asked first because a PAT needs 3.6; a version the caller pinned is kept.
+#[tokio::test]
+async fn pat_sign_in_negotiates_the_version_unless_pinned() {
+    let (emulator, running) = emulator(Config::server()).await;
+    let server = Server::builder(&running.https_url)
+        .verify(Verify::CaFile(running.ca_file.clone()))
+        .build()
+        .await
+        .unwrap();
+    assert_eq!(server.version().to_string(), "2.4");
+    let session = server.auth().sign_in(&pat()).await.unwrap();
+    assert_eq!(server.version().to_string(), "3.27");
+    session.sign_out().await.unwrap();
+
+    let pinned = Server::builder(&running.https_url)
+        .verify(Verify::CaFile(running.ca_file.clone()))
+        .version("2.4".parse().unwrap())
+        .build()
+        .await
+        .unwrap();
+    let before = emulator.counters().requests.clone();
+    let err = pinned.auth().sign_in(&pat()).await.unwrap_err();
+    assert!(err.to_string().contains("3.6"), "{err}");
+    assert_eq!(emulator.counters().requests, before, "nothing was sent");
+}

@@ -2,7 +2,7 @@
 
 use std::fmt;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -210,6 +210,9 @@ pub(crate) struct Inner {
     recipe: Mutex<Option<TransportRecipe>>,
     /// Incremented by every sign-in, so a stale guard never signs out a newer session.
     pub(crate) sign_in_epoch: AtomicU64,
+    /// The version was chosen by the caller or asked from the server: never negotiate it
+    /// behind the caller's back.
+    pub(crate) version_settled: AtomicBool,
 }
 
 /// A Tableau Server or Tableau Cloud site — the twin of TSC's `TSC.Server`.
@@ -269,7 +272,9 @@ impl Server {
     /// Asks the server for its REST API version and uses it from now on (TSC's
     /// `server.use_server_version()`), with TSC's legacy fallback for very old servers.
     pub async fn use_server_version(&self) -> Result<ApiVersion> {
-        Ok(self.inner.manager.use_server_version().await?)
+        let version = self.inner.manager.use_server_version().await?;
+        self.inner.version_settled.store(true, Ordering::SeqCst);
+        Ok(version)
     }
 
     /// Changes HTTP options on a live server — the twin of `server.add_http_options({...})`.
@@ -509,6 +514,7 @@ impl ServerBuilder {
             Some(t) => (t, None),
             None => (self.recipe.build()?, Some(self.recipe)),
         };
+        let pinned = self.version.is_some();
         let slot = Arc::new(RwLock::new(transport));
         let mut mb = SessionManager::builder(Transport::new(SlotService(slot.clone())), url)
             .reauth(self.reauth)
@@ -526,6 +532,7 @@ impl ServerBuilder {
                 slot,
                 recipe: Mutex::new(recipe),
                 sign_in_epoch: AtomicU64::new(0),
+                version_settled: AtomicBool::new(pinned),
             }),
         })
     }

@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use tsc_auth::{CredentialStrategy, SessionInfo};
 use tsc_model::SiteItem;
@@ -34,8 +35,18 @@ impl<'a> AuthEndpoint<'a> {
 
     /// Like [`AuthEndpoint::sign_in`], for a strategy already behind an `Arc` (a trait
     /// object, for example).
+    ///
+    /// When the credentials need a newer REST API version than the one in use (a personal
+    /// access token needs 3.6, a JWT 3.17) and the version was neither set nor asked yet,
+    /// the server is asked first (`GET serverinfo`, no secrets) — so TSC's
+    /// `Server(url)` + `sign_in(pat)` ports as it is. A version set with
+    /// `ServerBuilder::version` is never changed behind your back.
     pub async fn sign_in_with(&self, strategy: Arc<dyn CredentialStrategy>) -> Result<SignInGuard> {
         let inner = &self.server.inner;
+        if strategy.floor() > self.server.version() && !inner.version_settled.load(Ordering::SeqCst)
+        {
+            self.server.use_server_version().await?;
+        }
         inner.manager.sign_in(strategy).await?;
         let epoch = inner.next_epoch();
         Ok(SignInGuard {
