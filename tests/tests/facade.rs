@@ -489,3 +489,45 @@ async fn pat_sign_in_negotiates_the_version_unless_pinned() {
     assert!(err.to_string().contains("3.6"), "{err}");
     assert_eq!(emulator.counters().requests, before, "nothing was sent");
 }
+
+/// `ServerBuilder::layer`: a user tower layer sees every request, and survives
+/// `add_http_options` rebuilding the stack.
+#[tokio::test]
+async fn user_layer_sees_every_request_and_survives_a_rebuild() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let (emulator, running) = emulator(Config::server()).await;
+    let seen = Arc::new(AtomicUsize::new(0));
+    let counter = seen.clone();
+    let server = Server::builder(&running.https_url)
+        .verify(Verify::CaFile(running.ca_file.clone()))
+        .layer(tower::util::MapRequestLayer::new(
+            move |mut req: http::Request<tsc::transport::Body>| {
+                counter.fetch_add(1, Ordering::SeqCst);
+                req.headers_mut().insert(
+                    "x-request-source",
+                    http::HeaderValue::from_static("facade-test"),
+                );
+                req
+            },
+        ))
+        .use_server_version(true)
+        .build()
+        .await
+        .unwrap();
+    let session = server.auth().sign_in(&pat()).await.unwrap();
+    server.workbooks().get().await.unwrap();
+    let before_rebuild = seen.load(Ordering::SeqCst);
+    assert_eq!(before_rebuild, 3, "serverinfo, signin, workbooks");
+    server
+        .add_http_options(HttpOptions::new().timeout(Duration::from_secs(30)))
+        .unwrap();
+    server.workbooks().get().await.unwrap();
+    assert_eq!(seen.load(Ordering::SeqCst), before_rebuild + 1);
+    session.sign_out().await.unwrap();
+    assert_eq!(
+        emulator.counters().total_sign_ins(),
+        1,
+        "the session survived the rebuild"
+    );
+}

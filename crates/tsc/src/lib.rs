@@ -17,6 +17,41 @@
 //!
 //! The layers are re-exported: [`model`] (XML types, no I/O), [`transport`] (tower/hyper,
 //! TLS, redirects) and [`auth`] (credentials and sessions).
+//!
+//! # Example
+//!
+//! Against a real server you would write `Server::builder("https://tableau.example.com")`;
+//! here the emulated server runs in memory as the transport, so this example really runs:
+//!
+//! ```
+//! use futures_util::TryStreamExt;
+//! use tsc::{PersonalAccessTokenAuth, Server, transport::Transport};
+//! use tsc_testserver::{Config, TestServer};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> tsc::Result<()> {
+//! let emulator = TestServer::new(Config::server().workbooks_per_site(30));
+//! let server = Server::builder("https://tableau.example.com")
+//!     .transport(Transport::new(emulator.service()))
+//!     .use_server_version(true)
+//!     .build()
+//!     .await?;
+//! let tableau_auth = PersonalAccessTokenAuth::new("quickstart", "quickstart-secret", "");
+//! let session = server.auth().sign_in(&tableau_auth).await?;
+//!
+//! let (first_page, pagination) = server.workbooks().get().await?;
+//! assert_eq!(pagination.total_available, 30);
+//! let all: Vec<_> = server.workbooks().all().try_collect().await?;
+//! assert_eq!(all.len(), first_page.len());
+//!
+//! let site = server.sites().get_by_name("MarketingTeam").await?;
+//! server.auth().switch_site(&site).await?;
+//! assert_eq!(server.site_url().as_deref(), Some("MarketingTeam"));
+//!
+//! session.sign_out().await?;
+//! assert!(!server.is_signed_in());
+//! # Ok(()) }
+//! ```
 
 mod endpoints;
 mod error;

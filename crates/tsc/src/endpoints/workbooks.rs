@@ -63,10 +63,25 @@ impl<'a> WorkbooksEndpoint<'a> {
 /// first page has told the total.
 ///
 /// ```
-/// # async fn doc(server: tsc::Server) -> tsc::Result<()> {
+/// # use tsc_testserver::{Config, TestServer};
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> tsc::Result<()> {
+/// # let emulator = TestServer::new(Config::server().workbooks_per_site(450));
+/// # let server = tsc::Server::builder("https://tableau.example.com")
+/// #     .transport(tsc::transport::Transport::new(emulator.service()))
+/// #     .build().await?;
+/// # let session = server.auth().sign_in(&tsc::PersonalAccessTokenAuth::new("quickstart", "quickstart-secret", "")).await?;
 /// use futures_util::TryStreamExt;
-/// let all: Vec<_> = server.workbooks().pager().page_size(200).concurrency(4).stream().try_collect().await?;
-/// # let _ = all; Ok(()) }
+/// let all: Vec<_> = server
+///     .workbooks()
+///     .pager()
+///     .page_size(200)
+///     .concurrency(4)
+///     .stream()
+///     .try_collect()
+///     .await?;
+/// assert_eq!(all.len(), 450); // 3 pages, the last two fetched at once
+/// # session.sign_out().await?; Ok(()) }
 /// ```
 #[derive(Debug, Clone)]
 #[must_use]
