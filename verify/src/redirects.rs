@@ -463,3 +463,49 @@ fn followed_as_documented(
         _ => Ok(()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_table_follows_the_documented_rules() {
+        use Kind::*;
+        use Outcome::*;
+        use Target::*;
+        assert_eq!(expected(307, SameOrigin, SignInPost), Success);
+        assert_eq!(
+            expected(301, SameOrigin, SignInPost),
+            Refused(Refusal::MethodChange)
+        );
+        assert_eq!(expected(301, SameOrigin, AuthenticatedGet), Success);
+        assert_eq!(expected(303, HttpToHttps, SignInPost), Success);
+        assert_eq!(
+            expected(308, HttpsToHttp, AuthenticatedGet),
+            Refused(Refusal::Downgrade)
+        );
+        assert_eq!(expected(307, OtherOriginAllowed, SignInPost), Success);
+        assert_eq!(
+            expected(302, OtherOriginAllowed, SignInPost),
+            Refused(Refusal::MethodChange)
+        );
+        assert_eq!(
+            expected(302, OtherOriginNotAllowed, AuthenticatedGet),
+            Refused(Refusal::CrossOrigin)
+        );
+        assert_eq!(
+            expected(308, MissingLocation, SignInPost),
+            Refused(Refusal::MissingLocation)
+        );
+        assert_eq!(
+            expected(303, Loop, AuthenticatedGet),
+            Refused(Refusal::Loop)
+        );
+        assert_eq!(
+            expected(307, ElevenHops, SignInPost),
+            Refused(Refusal::TooManyHops)
+        );
+        let cells = STATUSES.len() * TARGETS.len() * 2;
+        assert_eq!(cells, 80);
+    }
+}

@@ -184,7 +184,7 @@ async fn matrix(ctx: &Ctx, report: &mut GroupReport) -> Result<(), String> {
     for (name, target, client_tls, expect) in cases {
         let log_from = ctx.log.len();
         let outcome = tokio::time::timeout(Duration::from_secs(20), async {
-            let server = build(&target.origin(), client_tls, &ca, &client).await?;
+            let server = build(ctx, &target.origin(), client_tls, &ca, &client).await?;
             server.server_info().get().await.map(drop)
         })
         .await;
@@ -216,6 +216,7 @@ async fn matrix(ctx: &Ctx, report: &mut GroupReport) -> Result<(), String> {
 }
 
 async fn build(
+    ctx: &Ctx,
     url: &str,
     client_tls: ClientTls,
     ca: &Pki,
@@ -225,14 +226,20 @@ async fn build(
     match client_tls {
         ClientTls::Verify(v) => builder.verify(v).build().await,
         ClientTls::WithIdentity => {
-            let transport = Transport::builder()
+            // The client's private key is a secret too: its base64 lines must not show.
+            for line in client.key_pem.lines().filter(|l| !l.starts_with("-----")) {
+                ctx.secret(line);
+            }
+            let identity =
+                Identity::from_pem(client.cert_pem.as_bytes(), client.key_pem.as_bytes());
+            ctx.debug("Identity", &identity);
+            let builder_t = Transport::builder()
                 .tls_certs_merge([Certificate::from_pem(ca.ca_pem.as_bytes())])
-                .tls_identity(Identity::from_pem(
-                    client.cert_pem.as_bytes(),
-                    client.key_pem.as_bytes(),
-                ))
-                .timeout(Duration::from_secs(15))
-                .build()?;
+                .tls_identity(identity)
+                .timeout(Duration::from_secs(15));
+            ctx.debug("TransportBuilder (with identity)", &builder_t);
+            let transport = builder_t.build()?;
+            ctx.debug("Transport", &transport);
             builder.transport(transport).build().await
         }
     }
