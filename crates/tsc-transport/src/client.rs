@@ -99,7 +99,7 @@ where
             *request.uri_mut() = upgraded;
         }
         let Some(after) = self.timeout else {
-            return Box::pin(async move { self.run(request).await });
+            return Box::pin(self.run(request));
         };
         let at = tokio::time::Instant::now() + after;
         request
@@ -124,7 +124,7 @@ where
     C: hyper_util::client::legacy::connect::Connect + Clone + Send + Sync + 'static,
 {
     /// Retries and redirects around single attempts.
-    async fn run(&self, request: Request<Body>) -> Result<Response<Body>, Error> {
+    async fn run(self: Arc<Self>, request: Request<Body>) -> Result<Response<Body>, Error> {
         let may_retry = self.retry.may_retry(request.method(), request.body());
         if !self.redirect.follows() && !may_retry {
             let uri = request.uri().clone();
@@ -190,7 +190,12 @@ where
     }
 
     /// One traced attempt over the pooled client.
-    async fn attempt(&self, mut request: Request<Body>) -> Result<Response<Body>, Error> {
+    // Not an `async fn`: the request is handed to hyper right away, so the returned future
+    // holds only what the response needs (smaller futures, fewer moves per request).
+    fn attempt(
+        &self,
+        mut request: Request<Body>,
+    ) -> impl Future<Output = Result<Response<Body>, Error>> + Send + 'static {
         if let Some(proxy) = &self.proxy
             && request.uri().scheme() == Some(&http::uri::Scheme::HTTP)
             && let Some(intercept) = proxy.intercept(request.uri())
@@ -248,7 +253,6 @@ where
             }
         }
         .instrument(span)
-        .await
     }
 }
 
@@ -378,7 +382,14 @@ pub(crate) struct LimitedBody {
     inner: Incoming,
     limit: u64,
     seen: u64,
-    deadline: Option<(Pin<Box<Sleep>>, Duration, Uri)>,
+    // Boxed: rarely set, and keeping `Body` small keeps every request/response move cheap.
+    deadline: Option<Box<BodyDeadline>>,
+}
+
+struct BodyDeadline {
+    sleep: Pin<Box<Sleep>>,
+    after: Duration,
+    uri: Uri,
 }
 
 impl LimitedBody {
@@ -387,8 +398,13 @@ impl LimitedBody {
             inner,
             limit,
             seen: 0,
-            deadline: deadline
-                .map(|(d, uri)| (Box::pin(tokio::time::sleep_until(d.at)), d.after, uri)),
+            deadline: deadline.map(|(d, uri)| {
+                Box::new(BodyDeadline {
+                    sleep: Box::pin(tokio::time::sleep_until(d.at)),
+                    after: d.after,
+                    uri,
+                })
+            }),
         }
     }
 
@@ -410,13 +426,13 @@ impl http_body::Body for LimitedBody {
         if this.seen == 0 && this.inner.size_hint().lower() > this.limit {
             return Poll::Ready(Some(Err(this.too_large())));
         }
-        if let Some((sleep, after, uri)) = &mut this.deadline
-            && sleep.as_mut().poll(cx).is_ready()
+        if let Some(deadline) = &mut this.deadline
+            && deadline.sleep.as_mut().poll(cx).is_ready()
         {
             let err = Error::Timeout {
                 kind: TimeoutKind::Request,
-                after: *after,
-                target: display_uri(uri),
+                after: deadline.after,
+                target: display_uri(&deadline.uri),
             };
             return Poll::Ready(Some(Err(Box::new(err))));
         }
