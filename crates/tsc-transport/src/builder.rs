@@ -266,7 +266,7 @@ impl TransportBuilder {
     /// The layer sees every request once, as given to [`Transport::send`], before the
     /// `User-Agent` default, the overall timeout, retries and redirects; headers it adds are
     /// therefore subject to the redirect policy's credential stripping. The first layer added
-    /// is the outermost. Its errors are converted with [`Error::from_boxed`].
+    /// is the outermost. Its errors are converted as [`Transport::new`] does.
     ///
     /// ```
     /// use tsc_transport::Transport;

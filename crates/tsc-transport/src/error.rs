@@ -297,7 +297,7 @@ pub enum RedirectError {
         status: StatusCode,
         /// The URL that answered (without query).
         from: String,
-        /// The header value (lossily decoded, truncated).
+        /// The header value (lossily decoded, without query string, truncated).
         location: String,
     },
     /// More hops than the policy allows.

@@ -337,7 +337,14 @@ fn invalid_location(status: StatusCode, from: &str, raw: &str) -> RedirectError 
     RedirectError::InvalidLocation {
         status,
         from: from.to_owned(),
-        location: raw.chars().take(200).collect(),
+        // Without any query string (it may carry a token), and bounded.
+        location: raw
+            .split(['?', '#'])
+            .next()
+            .unwrap_or_default()
+            .chars()
+            .take(200)
+            .collect(),
     }
 }
 

@@ -306,7 +306,7 @@ async fn rule5_303_and_301_302_after_post_are_refused_never_a_silent_get() {
 async fn rule6_missing_and_invalid_location() {
     let server = serve(|req: &Recorded| match req.uri.path() {
         "/missing" => respond(302, ""),
-        _ => redirect(302, "ftp://files.example/x"),
+        _ => redirect(302, "ftp://files.example/x?token=s3cr3t"),
     })
     .await;
     let err = redirect_error(plain_transport().send(get(&server.url("/missing"))).await);
@@ -319,6 +319,7 @@ async fn rule6_missing_and_invalid_location() {
         matches!(err, RedirectError::InvalidLocation { ref location, .. } if location == "ftp://files.example/x"),
         "{err:?}"
     );
+    assert!(!err.to_string().contains("s3cr3t"), "{err}");
 }
 
 #[tokio::test]
