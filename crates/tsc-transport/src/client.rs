@@ -20,7 +20,7 @@ use tracing::field::Empty;
 use crate::connect::{ConnectTimedOut, TlsUnavailable};
 use crate::error::{RedirectError, TimeoutKind, TlsError};
 use crate::redirect::{Hops, UpgradeMemory, ValidPolicy, is_redirect};
-use crate::{Body, BoxError, Error, ResponseUri, RetryPolicy};
+use crate::{Body, BoxError, Error, OperationName, ResponseUri, RetryPolicy};
 use http::HeaderValue;
 use http::header::{PROXY_AUTHORIZATION, USER_AGENT};
 use hyper_util::client::proxy::matcher::Matcher;
@@ -215,6 +215,7 @@ where
         // recorded. Field values are only formatted when the span is enabled.
         let span = tracing::debug_span!(
             "HTTP",
+            otel.name = request.extensions().get::<OperationName>().map(|o| o.0),
             otel.kind = "client",
             http.request.method = %request.method(),
             url.full = %UriNoQuery(request.uri()),

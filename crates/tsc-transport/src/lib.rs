@@ -67,7 +67,8 @@
 //! ## Tracing
 //!
 //! Each HTTP attempt (every redirect hop and retry) is one `debug` span named `HTTP` with
-//! OpenTelemetry-style fields: `otel.kind`, `http.request.method`, `url.full` (without the
+//! OpenTelemetry-style fields: `otel.name` (from an [`OperationName`] request extension),
+//! `otel.kind`, `http.request.method`, `url.full` (without the
 //! query string), `server.address`, `server.port`, `http.response.status_code`,
 //! `duration_ms` and `error.type`. Header values and bodies are never recorded.
 
@@ -89,7 +90,7 @@ pub use error::{BoxError, ConfigError, Error, RedirectError, TimeoutKind, TlsErr
 pub use redirect::RedirectPolicy;
 pub use retry::RetryPolicy;
 pub use tls::{Certificate, Identity, TlsVersion};
-pub use transport::{ResponseFuture, ResponseUri, Transport};
+pub use transport::{OperationName, ResponseFuture, ResponseUri, Transport};
 
 /// Re-exported so that [`TransportBuilder::tls_preconfigured`] can be called without a
 /// direct dependency (and with the same version).

@@ -14,6 +14,11 @@ use crate::client::{Stack, StackService, classify_boxed};
 use crate::{Body, BoxError, Error, TransportBuilder};
 use std::sync::Arc;
 
+/// Request extension: a name for the operation (e.g. `"auth.sign_in"`, `"sites.list"`),
+/// recorded as `otel.name` on the request's tracing spans.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OperationName(pub &'static str);
+
 /// Response extension: the URI that finally answered (after redirects and the https upgrade).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ResponseUri(pub http::Uri);

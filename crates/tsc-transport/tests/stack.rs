@@ -611,6 +611,9 @@ async fn trace_output_has_one_span_per_attempt_and_no_secrets() {
         let mut value = http::HeaderValue::from_static(TOKEN);
         value.set_sensitive(true);
         request.headers_mut().insert("x-tableau-auth", value);
+        request
+            .extensions_mut()
+            .insert(tsc_transport::OperationName("auth.sign_in"));
         let response = transport.send(request).await.expect("send");
         response.into_body().collect().await.expect("body");
     }
@@ -637,4 +640,10 @@ async fn trace_output_has_one_span_per_attempt_and_no_secrets() {
         "{logs}"
     );
     assert!(logs.contains("http.response.status_code=307"), "{logs}");
+    let named = logs
+        .lines()
+        .filter(|l| l.contains("response headers received"))
+        .filter(|l| l.contains("otel.name=\"auth.sign_in\""))
+        .count();
+    assert_eq!(named, 3, "every attempt's span carries the operation name");
 }
