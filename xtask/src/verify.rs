@@ -19,8 +19,12 @@ use crate::{cargo, root};
 /// The groups `tsc-verify` must report; a missing line means it crashed before.
 const IN_PROCESS_GROUPS: [&str; 6] = ["1", "2", "3", "4", "5", "7"];
 
-/// The cargo-fuzz targets (the `[[bin]]`s of `fuzz/Cargo.toml`).
+/// The cargo-fuzz targets over `tsc-model` alone (cheap to build).
 const FUZZ_TARGETS: [&str; 3] = ["decode_responses", "request_roundtrip", "credentials_xml"];
+
+/// The target over the emulator's JWT verification path (cargo feature `emulator`; its
+/// build pulls hyper, rustls, rsa and tokio, so `--quick` leaves it out).
+const EMULATOR_FUZZ_TARGET: &str = "jwt_sign_in";
 
 /// Selectors of `decode_responses` (its `DECODERS`): each fixture is seeded once per decoder.
 const DECODERS: u8 = 11;
@@ -38,6 +42,16 @@ struct Row {
 struct Options {
     quick: bool,
     fuzz_seconds: u64,
+}
+
+/// The targets to run; without `--quick` every command gets `--features emulator` (one
+/// feature set for build and runs, so nothing is rebuilt between targets).
+fn fuzz_targets(quick: bool) -> Vec<&'static str> {
+    let mut targets = FUZZ_TARGETS.to_vec();
+    if !quick {
+        targets.push(EMULATOR_FUZZ_TARGET);
+    }
+    targets
 }
 
 fn parse_args(args: &[String]) -> Result<Options, String> {
@@ -69,7 +83,7 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     let mut rows = in_process(options.quick);
     let in_process_time = started.elapsed();
     let fuzz_started = Instant::now();
-    let (fuzz_row, skipped) = fuzz(options.fuzz_seconds);
+    let (fuzz_row, skipped) = fuzz(options.fuzz_seconds, options.quick);
     let fuzz_time = fuzz_started.elapsed();
     if let Some(row) = fuzz_row {
         rows.push(row);
@@ -150,11 +164,9 @@ fn in_process(quick: bool) -> Vec<Row> {
 }
 
 /// Step 2: fuzzing. Returns the row, or why the group was skipped.
-fn fuzz(seconds: u64) -> (Option<Row>, Option<String>) {
-    println!(
-        "\n==> fuzzing: {} targets × {seconds} s",
-        FUZZ_TARGETS.len()
-    );
+fn fuzz(seconds: u64, quick: bool) -> (Option<Row>, Option<String>) {
+    let targets = fuzz_targets(quick);
+    println!("\n==> fuzzing: {} targets × {seconds} s", targets.len());
     let nightly = Command::new("cargo")
         .args(["+nightly", "--version"])
         .stdout(Stdio::null())
@@ -211,24 +223,31 @@ fn fuzz(seconds: u64) -> (Option<Row>, Option<String>) {
         ..Row::default()
     };
     let build_started = Instant::now();
-    let built = fuzz_cmd(&root)
-        .args(["build"])
-        .status()
-        .is_ok_and(|s| s.success());
+    let mut build = fuzz_cmd(&root);
+    build.arg("build");
+    if !quick {
+        build.args(["--features", "emulator"]);
+    }
+    let built = build.status().is_ok_and(|s| s.success());
     let build_time = build_started.elapsed();
     if !built {
-        row.cases = FUZZ_TARGETS.len() as u64;
+        row.cases = targets.len() as u64;
         row.figure = "fuzz build failed".into();
         row.failures
             .push("`cargo +nightly fuzz build` failed".into());
         return (Some(row), None);
     }
     let mut figures = Vec::new();
-    for target in FUZZ_TARGETS {
+    for target in targets {
         row.cases += 1;
         println!("\n==> cargo +nightly fuzz run {target} -- -max_total_time={seconds}");
-        let output = fuzz_cmd(&root)
-            .args(["run", target, "--"])
+        let mut run = fuzz_cmd(&root);
+        run.args(["run", target]);
+        if !quick {
+            run.args(["--features", "emulator"]);
+        }
+        let output = run
+            .arg("--")
             .arg(format!("-max_total_time={seconds}"))
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -263,10 +282,15 @@ fn fuzz(seconds: u64) -> (Option<Row>, Option<String>) {
         }
     }
     row.figure = format!(
-        "{} execs in {seconds} s each, {} crashes (build {:.0?})",
+        "{} execs in {seconds} s each, {} crashes (build {:.0?}){}",
         figures.join(", "),
         row.cases - row.passed,
-        build_time
+        build_time,
+        if quick {
+            format!("; {EMULATOR_FUZZ_TARGET} only without --quick")
+        } else {
+            String::new()
+        }
     );
     (Some(row), None)
 }
@@ -342,6 +366,17 @@ fn seed_corpora(root: &Path) -> Result<(), String> {
     ];
     for (i, f) in fields.iter().enumerate() {
         write(&dir, &format!("fields-{i}"), f)?;
+    }
+    let dir = corpus(EMULATOR_FUZZ_TARGET)?;
+    let jwts: [&[u8]; 5] = [
+        b"\x00eyJhbGciOiJIUzI1NiIsImtpZCI6ImsiLCJpc3MiOiJpIn0.eyJzdWIiOiJhZG1pbiJ9.c2ln",
+        b"\x01{\"iss\":\"i\",\"exp\":9999999999,\"jti\":\"a\",\"aud\":\"tableau\",\"sub\":\"admin\",\"scp\":[\"tableau:content:read\"]}",
+        b"\x01{\"iss\":\"i\",\"exp\":1,\"jti\":\"a\",\"aud\":\"tableau\",\"sub\":\"nobody\",\"scp\":[]}",
+        b"\x02{\"alg\":\"HS256\",\"typ\":\"JWT\",\"kid\":\"k\",\"iss\":\"i\"}",
+        b"\x03eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhZG1pbkBleGFtcGxlLmNvbSJ9.c2ln",
+    ];
+    for (i, j) in jwts.iter().enumerate() {
+        write(&dir, &format!("jwt-{i}"), j)?;
     }
     Ok(())
 }
