@@ -20,7 +20,10 @@ fuzz_target!(|data: &[u8]| {
         let s = secret(request.credentials());
         // Short secrets could appear in Debug by coincidence (a field name, a kind).
         if s.len() >= 12 && s.chars().all(|c| c.is_ascii_alphanumeric()) {
-            assert!(!format!("{request:?}").contains(s), "Debug shows the secret");
+            assert!(
+                !format!("{request:?}").contains(s),
+                "Debug shows the secret"
+            );
         }
         let again = SignInRequest::from_xml(request.to_xml().as_bytes())
             .expect("the canonical form of a decoded request decodes");

@@ -37,7 +37,11 @@ fn env() -> &'static Env {
 }
 
 fn signed(header: &[u8], claims: &[u8], secret: &str) -> String {
-    let message = format!("{}.{}", URL_SAFE_NO_PAD.encode(header), URL_SAFE_NO_PAD.encode(claims));
+    let message = format!(
+        "{}.{}",
+        URL_SAFE_NO_PAD.encode(header),
+        URL_SAFE_NO_PAD.encode(claims)
+    );
     let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, secret.as_bytes());
     let tag = ring::hmac::sign(&key, message.as_bytes());
     format!("{message}.{}", URL_SAFE_NO_PAD.encode(tag.as_ref()))
@@ -81,11 +85,26 @@ fuzz_target!(|data: &[u8]| {
         now + 300
     );
     let (server, credentials) = match mode % 4 {
-        0 => (&e.server, SignInCredentials::jwt(String::from_utf8_lossy(rest))),
-        1 => (&e.server, SignInCredentials::jwt(signed(header.as_bytes(), rest, secret))),
-        2 => (&e.server, SignInCredentials::jwt(signed(rest, claims.as_bytes(), secret))),
-        _ => (&e.cloud, SignInCredentials::unified_access_token(String::from_utf8_lossy(rest))),
+        0 => (
+            &e.server,
+            SignInCredentials::jwt(String::from_utf8_lossy(rest)),
+        ),
+        1 => (
+            &e.server,
+            SignInCredentials::jwt(signed(header.as_bytes(), rest, secret)),
+        ),
+        2 => (
+            &e.server,
+            SignInCredentials::jwt(signed(rest, claims.as_bytes(), secret)),
+        ),
+        _ => (
+            &e.cloud,
+            SignInCredentials::unified_access_token(String::from_utf8_lossy(rest)),
+        ),
     };
     let status = sign_in(server, credentials);
-    assert!(status < 500, "the emulator answered {status} to a sign-in with a fuzzed JWT");
+    assert!(
+        status < 500,
+        "the emulator answered {status} to a sign-in with a fuzzed JWT"
+    );
 });

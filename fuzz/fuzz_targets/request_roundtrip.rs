@@ -18,16 +18,36 @@ fn fields(data: &[u8]) -> Vec<String> {
 fn same(a: &SignInCredentials, b: &SignInCredentials) -> bool {
     use SignInCredentials::*;
     match (a, b) {
-        (Password { name: n1, password: p1 }, Password { name: n2, password: p2 }) => {
-            n1 == n2 && p1.expose_secret() == p2.expose_secret()
-        }
         (
-            PersonalAccessToken { name: n1, secret: s1 },
-            PersonalAccessToken { name: n2, secret: s2 },
+            Password {
+                name: n1,
+                password: p1,
+            },
+            Password {
+                name: n2,
+                password: p2,
+            },
+        ) => n1 == n2 && p1.expose_secret() == p2.expose_secret(),
+        (
+            PersonalAccessToken {
+                name: n1,
+                secret: s1,
+            },
+            PersonalAccessToken {
+                name: n2,
+                secret: s2,
+            },
         ) => n1 == n2 && s1.expose_secret() == s2.expose_secret(),
-        (Jwt { jwt: j1, is_uat: u1 }, Jwt { jwt: j2, is_uat: u2 }) => {
-            j1.expose_secret() == j2.expose_secret() && u1 == u2
-        }
+        (
+            Jwt {
+                jwt: j1,
+                is_uat: u1,
+            },
+            Jwt {
+                jwt: j2,
+                is_uat: u2,
+            },
+        ) => j1.expose_secret() == j2.expose_secret() && u1 == u2,
         _ => false,
     }
 }
@@ -53,7 +73,10 @@ fuzz_target!(|data: &[u8]| {
         Ok(d) => d,
         Err(e) => panic!("to_xml wrote a body from_xml rejects: {e}"),
     };
-    assert!(same(request.credentials(), decoded.credentials()), "credentials differ after a round trip");
+    assert!(
+        same(request.credentials(), decoded.credentials()),
+        "credentials differ after a round trip"
+    );
     assert_eq!(request.site_content_url(), decoded.site_content_url());
     assert_eq!(request.impersonate_user_id(), decoded.impersonate_user_id());
 
