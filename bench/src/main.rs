@@ -11,6 +11,7 @@
 //! tsc-bench transport --url U --ca CA --requests 500 --runs 5
 //! tsc-bench memory    --url U --ca CA --items 100000 [--page-size 1000]
 //! tsc-bench resign    --concurrency 64 --runs 5
+//! tsc-bench serve     --workbooks-per-site 100000 --dir DIR   (replay server; runs until killed)
 //! ```
 
 use std::collections::HashMap;
@@ -21,6 +22,7 @@ mod e2e;
 mod floor;
 mod memory;
 mod parse;
+mod replay;
 mod resign;
 mod transport;
 
@@ -83,6 +85,7 @@ fn main() -> ExitCode {
         "transport" => transport::run(&options),
         "memory" => memory::run(&options),
         "resign" => resign::run(&options),
+        "serve" => replay::run(&options),
         other => Err(format!("unknown subcommand `{other}`")),
     });
     match result {

@@ -60,8 +60,19 @@ pub(crate) fn run(options: &Options) -> Result<String, String> {
     .to_string())
 }
 
-/// The page the parse benchmark decodes.
+/// The page the parse benchmark decodes: page 1 of `count` workbooks.
 pub(crate) fn generate_page(count: usize) -> String {
+    render_page(0, count, 1, count, count * 2)
+}
+
+/// Workbooks `first..first + count` as page `number` of size `size` out of `total`.
+pub(crate) fn render_page(
+    first: usize,
+    count: usize,
+    number: usize,
+    size: usize,
+    total: usize,
+) -> String {
     use std::fmt::Write;
     let mut out = String::with_capacity(count * 720 + 512);
     out.push_str(
@@ -71,10 +82,9 @@ pub(crate) fn generate_page(count: usize) -> String {
     );
     let _ = write!(
         out,
-        "  <pagination pageNumber=\"1\" pageSize=\"{count}\" totalAvailable=\"{}\"/>\n  <workbooks>\n",
-        count * 2
+        "  <pagination pageNumber=\"{number}\" pageSize=\"{size}\" totalAvailable=\"{total}\"/>\n  <workbooks>\n",
     );
-    for i in 0..count {
+    for i in first..first + count {
         let _ = write!(
             out,
             "    <workbook id=\"3cc6cd06-89ce-4fdc-b935-{i:012x}\" name=\"Superstore {i}\" \

@@ -109,11 +109,65 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
 
     // One emulator for everything but the in-process re-sign-in case. It holds the memory
     // test's large total; the other cases read only the first pages of it.
-    let emulator = Emulator::start(&bin("tsc-testserver"), plan.memory_large, &out_dir)?;
-    println!(
-        "==> emulator: {} ({} workbooks per site)",
-        emulator.url, plan.memory_large
-    );
+    let emulator_args = strings(&[
+        "--workbooks-per-site",
+        &plan.memory_large.to_string(),
+        "--dir",
+        &out_dir.join("testserver").display().to_string(),
+    ]);
+    let mut emulator = Emulator::start(&bin("tsc-testserver"), &[], &emulator_args, &out_dir)?;
+    // Probe: the server must not dominate what we measure. Two pages should take a few ms.
+    let probe = run_json_within(
+        Command::new(bin("tsc-bench")).args(strings(&[
+            "e2e",
+            "--client",
+            "floor",
+            "--items",
+            "200",
+            "--page-size",
+            "100",
+            "--runs",
+            "1",
+            "--warmup",
+            "0",
+            "--url",
+            &emulator.url,
+            "--ca",
+            &emulator.ca_file,
+        ])),
+        std::time::Duration::from_secs(5),
+    )?;
+    let probe_s = probe
+        .as_deref()
+        .and_then(|l| nums(l, "wall_s").ok())
+        .and_then(|v| v.first().copied());
+    let mut report = Report::default();
+    match probe_s {
+        Some(s) if s < PROBE_LIMIT_S => {
+            report.server = format!(
+                "tsc-testserver binary ({} workbooks per site; probe: sign-in + 2 pages + sign-out in {:.1} ms)",
+                plan.memory_large,
+                s * 1e3
+            );
+        }
+        slow => {
+            let seen = slow.map_or("more than 5 s (timed out)".to_owned(), |s| {
+                format!("{:.0} ms", s * 1e3)
+            });
+            println!(
+                "==> tsc-testserver is too slow to benchmark clients against: sign-in + 2 pages + sign-out took {seen} at {} workbooks per site (limit {:.0} ms).\n    Its workbook list is O(n^2) in the site's workbooks. Falling back to `tsc-bench serve` (same REST surface, page cost O(page)).",
+                plan.memory_large,
+                PROBE_LIMIT_S * 1e3
+            );
+            report.server = format!(
+                "`tsc-bench serve` replay server on loopback TLS ({} workbooks) — FALLBACK: tsc-testserver took {seen} for sign-in + 2 pages + sign-out at {} workbooks per site",
+                plan.memory_large, plan.memory_large
+            );
+            drop(emulator);
+            emulator = Emulator::start(&bin("tsc-bench"), &["serve"], &emulator_args, &out_dir)?;
+        }
+    }
+    println!("==> server: {}", emulator.url);
     let bench = |args: &[String]| run_json(Command::new(bin("tsc-bench")).args(args));
     let server_args = |mut args: Vec<String>| {
         args.extend(["--url".into(), emulator.url.clone()]);
@@ -121,7 +175,6 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         args
     };
     let runs = plan.runs.to_string();
-    let mut report = Report::default();
 
     // 1. Parse.
     println!(
@@ -331,7 +384,48 @@ fn run_json(cmd: &mut Command) -> Result<String, String> {
         .ok_or_else(|| format!("{what} printed no JSON result"))
 }
 
-/// The emulator child process; killed when dropped.
+/// Longest acceptable probe (sign-in, two 100-workbook pages, sign-out) before the bench
+/// falls back to its replay server: a few ms of client work must not drown in server time.
+const PROBE_LIMIT_S: f64 = 0.25;
+
+/// Like [`run_json`], but kills the child and returns `None` after `limit`.
+fn run_json_within(
+    cmd: &mut Command,
+    limit: std::time::Duration,
+) -> Result<Option<String>, String> {
+    let what = format!("{cmd:?}");
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .map_err(|e| format!("could not start {what}: {e}"))?;
+    let deadline = Instant::now() + limit;
+    loop {
+        match child.try_wait() {
+            Ok(Some(_)) => break,
+            Ok(None) if Instant::now() >= deadline => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Ok(None);
+            }
+            Ok(None) => std::thread::sleep(std::time::Duration::from_millis(20)),
+            Err(e) => return Err(format!("{what}: {e}")),
+        }
+    }
+    let output = child
+        .wait_with_output()
+        .map_err(|e| format!("{what}: {e}"))?;
+    if !output.status.success() {
+        return Err(format!("{what} failed ({})", output.status));
+    }
+    Ok(String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .rev()
+        .find(|l| l.trim_start().starts_with('{'))
+        .map(str::to_owned))
+}
+
+/// The server child process (emulator or replay server); killed when dropped.
 struct Emulator {
     child: Child,
     url: String,
@@ -339,14 +433,13 @@ struct Emulator {
 }
 
 impl Emulator {
-    fn start(binary: &Path, workbooks: usize, out_dir: &Path) -> Result<Self, String> {
+    fn start(binary: &Path, pre: &[&str], args: &[String], out_dir: &Path) -> Result<Self, String> {
         let log = out_dir.join("testserver.log");
         let log_file =
             std::fs::File::create(&log).map_err(|e| format!("{}: {e}", log.display()))?;
         let mut child = Command::new(binary)
-            .args(["--workbooks-per-site", &workbooks.to_string()])
-            .arg("--dir")
-            .arg(out_dir.join("testserver"))
+            .args(pre)
+            .args(args)
             .env("TSC_TESTSERVER_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::from(log_file))
@@ -527,6 +620,7 @@ struct Resign {
 
 #[derive(Default)]
 struct Report {
+    server: String,
     plan_quick: bool,
     runs: usize,
     machine: String,
@@ -673,10 +767,11 @@ impl Report {
         );
         let _ = writeln!(
             m,
-            "- date: {}\n- commit: `{}`\n- machine: {}\n- runs: each figure is the median (min–max) of {} run(s); ratios are of medians, measured in the same `cargo xtask bench` against one emulator process on loopback TLS\n- Python peer: {}\n",
+            "- date: {}\n- commit: `{}`\n- machine: {}\n- server: {}\n- runs: each figure is the median (min–max) of {} run(s); ratios are of medians, measured in the same `cargo xtask bench` against one emulator process on loopback TLS\n- Python peer: {}\n",
             self.date,
             self.commit,
             self.machine,
+            self.server,
             self.runs,
             self.peer_version
                 .as_deref()
