@@ -1137,11 +1137,20 @@ impl Inner {
         Ok((size, number))
     }
 
-    fn paginated(&self, ctx: &Ctx<'_>, list: &'static str, items: Vec<El>) -> Outcome {
+    /// One page of `items`; only the page's items are rendered, so a page costs the same
+    /// whatever the size of the list (walking a 100k-workbook site stays linear).
+    fn paginated<T>(
+        &self,
+        ctx: &Ctx<'_>,
+        list: &'static str,
+        items: &[T],
+        render: impl Fn(&T) -> El,
+    ) -> Outcome {
         let (size, number) = self.page(ctx)?;
         let total = items.len();
-        let start = size.saturating_mul(number - 1);
-        let page: Vec<El> = items.into_iter().skip(start).take(size).collect();
+        let start = size.saturating_mul(number - 1).min(total);
+        let end = start.saturating_add(size).min(total);
+        let page: Vec<El> = items[start..end].iter().map(render).collect();
         let doc = Doc::new([
             El::new("pagination")
                 .attr("pageNumber", number.to_string())
@@ -1155,7 +1164,7 @@ impl Inner {
     fn list_sites(&self, ctx: &Ctx<'_>) -> Outcome {
         let (_, session) = self.authenticate(ctx)?;
         let user = self.data.user_by_id(&session.user_id);
-        let visible: Vec<El> = self
+        let visible: Vec<&SiteData> = self
             .data
             .sites
             .iter()
@@ -1165,9 +1174,8 @@ impl Inner {
                 // Tableau Server: admins see all, others their memberships.
                 Mode::Server => user.is_some_and(|u| u.server_admin || Self::member(u, s)),
             })
-            .map(site_element)
             .collect();
-        self.paginated(ctx, "sites", visible)
+        self.paginated(ctx, "sites", &visible, |s| site_element(s))
     }
 
     fn get_site(&self, ctx: &Ctx<'_>) -> Outcome {
@@ -1314,12 +1322,10 @@ impl Inner {
 
     fn list_workbooks(&self, ctx: &Ctx<'_>) -> Outcome {
         let site = self.session_site_for(ctx)?;
-        let items: Vec<El> = self
-            .data
-            .workbooks_on(&site.content_url)
-            .map(|w| self.workbook_element(ctx, site, w, false))
-            .collect();
-        self.paginated(ctx, "workbooks", items)
+        let items: Vec<&WorkbookData> = self.data.workbooks_on(&site.content_url).collect();
+        self.paginated(ctx, "workbooks", &items, |w| {
+            self.workbook_element(ctx, site, w, false)
+        })
     }
 
     fn get_workbook(&self, ctx: &Ctx<'_>) -> Outcome {
