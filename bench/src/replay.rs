@@ -31,6 +31,9 @@ const USER_ID: &str = "5de011f8-5aa9-4d5b-b991-f462c8dd6bb7";
 
 pub(crate) fn run(options: &Options) -> Result<String, String> {
     let workbooks = options.number("workbooks-per-site", 10_000)?;
+    // Simulated server time per workbook page, so that paging under a real server's latency
+    // (tens of ms per page) can be measured too.
+    let latency = std::time::Duration::from_millis(options.number("page-latency-ms", 0)? as u64);
     let dir = std::path::PathBuf::from(options.string("dir")?);
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let (ca_pem, config) = certificates()?;
@@ -52,6 +55,7 @@ pub(crate) fn run(options: &Options) -> Result<String, String> {
             "ca_file": ca_file,
             "workbooks_per_site": workbooks,
             "server": "tsc-bench replay",
+            "page_latency_ms": latency.as_millis() as u64,
         });
         {
             let mut out = std::io::stdout().lock();
@@ -68,7 +72,7 @@ pub(crate) fn run(options: &Options) -> Result<String, String> {
                     return;
                 };
                 let service = hyper::service::service_fn(move |req| async move {
-                    Ok::<_, Infallible>(route(req, workbooks).await)
+                    Ok::<_, Infallible>(route(req, workbooks, latency).await)
                 });
                 let _ = hyper::server::conn::http1::Builder::new()
                     .serve_connection(TokioIo::new(tls), service)
@@ -133,7 +137,11 @@ const HEAD: &str = "<?xml version='1.0' encoding='UTF-8'?><tsResponse xmlns=\"ht
     xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" \
     xsi:schemaLocation=\"http://tableau.com/api http://tableau.com/api/ts-api-3.27.xsd\">";
 
-async fn route(req: Request<Incoming>, workbooks: usize) -> Response<Full<Bytes>> {
+async fn route(
+    req: Request<Incoming>,
+    workbooks: usize,
+    latency: std::time::Duration,
+) -> Response<Full<Bytes>> {
     let path = req.uri().path().to_owned();
     let query = req.uri().query().unwrap_or("").to_owned();
     let authorized = req
@@ -196,6 +204,9 @@ async fn route(req: Request<Incoming>, workbooks: usize) -> Response<Full<Bytes>
                     .find_map(|kv| kv.strip_prefix(name)?.strip_prefix('='))
                     .and_then(|v| v.parse::<usize>().ok())
             };
+            if !latency.is_zero() {
+                tokio::time::sleep(latency).await;
+            }
             let size = param("pageSize").unwrap_or(100).clamp(1, 1000);
             let number = param("pageNumber").unwrap_or(1).max(1);
             let first = size.saturating_mul(number - 1).min(workbooks);

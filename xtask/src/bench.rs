@@ -36,6 +36,8 @@ struct Plan {
     memory_large: usize,
     memory_page_size: usize,
     resign_concurrency: usize,
+    /// Server time per page in the second end-to-end table.
+    latency_ms: usize,
 }
 
 impl Plan {
@@ -54,6 +56,7 @@ impl Plan {
                 memory_large: 5_000,
                 memory_page_size: 100,
                 resign_concurrency: 64,
+                latency_ms: 5,
             }
         } else {
             Plan {
@@ -69,6 +72,7 @@ impl Plan {
                 memory_large: 100_000,
                 memory_page_size: 1_000,
                 resign_concurrency: 64,
+                latency_ms: 20,
             }
         }
     }
@@ -169,11 +173,12 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     }
     println!("==> server: {}", emulator.url);
     let bench = |args: &[String]| run_json(Command::new(bin("tsc-bench")).args(args));
-    let server_args = |mut args: Vec<String>| {
-        args.extend(["--url".into(), emulator.url.clone()]);
-        args.extend(["--ca".into(), emulator.ca_file.clone()]);
+    let with_server = |server: &Emulator, mut args: Vec<String>| {
+        args.extend(["--url".into(), server.url.clone()]);
+        args.extend(["--ca".into(), server.ca_file.clone()]);
         args
     };
+    let server_args = |args: Vec<String>| with_server(&emulator, args);
     let runs = plan.runs.to_string();
 
     // 1. Parse.
@@ -220,13 +225,38 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         "\n==> 2/5 end to end: sign in, list {} workbooks ({} per page), sign out",
         plan.e2e_items, plan.page_size
     );
-    let e2e = |client: &str, concurrency: usize| -> Result<E2e, String> {
-        let out = bench(&server_args(strings(&[
+    let e2e_on = |server: &Emulator, client: &str, concurrency: usize| -> Result<E2e, String> {
+        let out = bench(&with_server(
+            server,
+            strings(&[
+                "e2e",
+                "--client",
+                client,
+                "--concurrency",
+                &concurrency.to_string(),
+                "--items",
+                &plan.e2e_items.to_string(),
+                "--page-size",
+                &plan.page_size.to_string(),
+                "--runs",
+                &runs,
+                "--warmup",
+                if plan.quick { "0" } else { "1" },
+            ]),
+        ))?;
+        E2e::from_json(&out)
+    };
+    let peer_on = |server: &Emulator| -> Result<Option<E2e>, String> {
+        let Some(py) = &python else {
+            println!("    Python TSC peer SKIPPED (no Python venv)");
+            return Ok(None);
+        };
+        let out = run_json(Command::new(py).arg(&peer_script).args(strings(&[
             "e2e",
-            "--client",
-            client,
-            "--concurrency",
-            &concurrency.to_string(),
+            "--url",
+            &server.url,
+            "--ca",
+            &server.ca_file,
             "--items",
             &plan.e2e_items.to_string(),
             "--page-size",
@@ -236,34 +266,43 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
             "--warmup",
             if plan.quick { "0" } else { "1" },
         ])))?;
-        E2e::from_json(&out)
+        E2e::from_json(&out).map(Some)
     };
-    report.floor = Some(e2e("floor", 1)?);
-    report.tsc_seq = Some(e2e("tsc", 1)?);
-    for n in plan.concurrency {
-        report.tsc_conc.push((n, e2e("tsc", n)?));
-    }
-    match &python {
-        Some(py) => {
-            let out = run_json(Command::new(py).arg(&peer_script).args(strings(&[
-                "e2e",
-                "--url",
-                &emulator.url,
-                "--ca",
-                &emulator.ca_file,
-                "--items",
-                &plan.e2e_items.to_string(),
-                "--page-size",
-                &plan.page_size.to_string(),
-                "--runs",
-                &runs,
-                "--warmup",
-                if plan.quick { "0" } else { "1" },
-            ])))?;
-            report.peer_e2e = Some(E2e::from_json(&out)?);
+    let e2e_table = |server: &Emulator| -> Result<E2eTable, String> {
+        let mut table = E2eTable {
+            floor: e2e_on(server, "floor", 1)?,
+            tsc_seq: e2e_on(server, "tsc", 1)?,
+            tsc_conc: Vec::new(),
+            peer: None,
+        };
+        for n in plan.concurrency {
+            table.tsc_conc.push((n, e2e_on(server, "tsc", n)?));
         }
-        None => println!("    Python TSC peer SKIPPED (no Python venv)"),
+        table.peer = peer_on(server)?;
+        Ok(table)
+    };
+    report.e2e = Some(e2e_table(&emulator)?);
+    println!(
+        "\n==> 2b/5 end to end again with {} ms of server time per page (second replay server)",
+        plan.latency_ms
+    );
+    {
+        let slow = Emulator::start(
+            &bin("tsc-bench"),
+            &["serve"],
+            &strings(&[
+                "--workbooks-per-site",
+                &plan.e2e_items.to_string(),
+                "--page-latency-ms",
+                &plan.latency_ms.to_string(),
+                "--dir",
+                &out_dir.join("replay-slow").display().to_string(),
+            ]),
+            &out_dir,
+        )?;
+        report.e2e_latency = Some(e2e_table(&slow)?);
     }
+    report.latency_ms = plan.latency_ms;
 
     // 3. Transport overhead.
     println!(
@@ -386,7 +425,7 @@ fn run_json(cmd: &mut Command) -> Result<String, String> {
 
 /// Longest acceptable probe (sign-in, two 100-workbook pages, sign-out) before the bench
 /// falls back to its replay server: a few ms of client work must not drown in server time.
-const PROBE_LIMIT_S: f64 = 0.25;
+const PROBE_LIMIT_S: f64 = 0.05;
 
 /// Like [`run_json`], but kills the child and returns `None` after `limit`.
 fn run_json_within(
@@ -596,6 +635,14 @@ impl E2e {
     }
 }
 
+/// One end-to-end table: the floor, tsc sequential and concurrent, the peer.
+struct E2eTable {
+    floor: E2e,
+    tsc_seq: E2e,
+    tsc_conc: Vec<(usize, E2e)>,
+    peer: Option<E2e>,
+}
+
 struct Transport {
     bare_wall: Stat,
     bare_cpu: Stat,
@@ -635,10 +682,9 @@ struct Report {
     peer_version: Option<String>,
     e2e_items: usize,
     page_size: usize,
-    floor: Option<E2e>,
-    tsc_seq: Option<E2e>,
-    tsc_conc: Vec<(usize, E2e)>,
-    peer_e2e: Option<E2e>,
+    e2e: Option<E2eTable>,
+    e2e_latency: Option<E2eTable>,
+    latency_ms: usize,
     transport_requests: usize,
     transport: Option<Transport>,
     memory: Vec<Memory>,
@@ -648,7 +694,7 @@ struct Report {
 
 /// One target of the issue, as measured.
 struct Target {
-    name: &'static str,
+    name: String,
     /// What the chart plots (a ratio; 1.0 = parity).
     ratio: f64,
     /// The bound, and whether the ratio must be at least (`true`) or at most it.
@@ -687,46 +733,56 @@ impl Report {
         let mut t = Vec::new();
         let model = self.parse_model.median;
         t.push(Target {
-            name: "parse: Python TSC time / tsc-model time",
+            name: "parse: Python TSC time / tsc-model time".into(),
             ratio: self.parse_peer.map_or(f64::NAN, |p| ratio(p.median, model)),
             bound: 20.0,
             at_least: true,
             reads: "≥ 20× faster than TSC per workbook",
         });
         t.push(Target {
-            name: "parse: tsc-model / raw quick-xml scan",
+            name: "parse: tsc-model / raw quick-xml scan".into(),
             ratio: ratio(model, self.parse_scan.median),
             bound: 2.0,
             at_least: false,
             reads: "≤ 2× the raw scan",
         });
-        if let (Some(seq), Some(floor)) = (&self.tsc_seq, &self.floor) {
+        if let Some(e) = &self.e2e {
             t.push(Target {
-                name: "end to end: Python TSC wall / tsc sequential wall",
-                ratio: self
-                    .peer_e2e
+                name: "end to end: Python TSC wall / tsc sequential wall".into(),
+                ratio: e
+                    .peer
                     .as_ref()
-                    .map_or(f64::NAN, |p| ratio(p.wall.median, seq.wall.median)),
+                    .map_or(f64::NAN, |p| ratio(p.wall.median, e.tsc_seq.wall.median)),
                 bound: 10.0,
                 at_least: true,
                 reads: "≥ 10× faster than TSC",
             });
+        }
+        for (table, label) in [
+            (&self.e2e, "no server latency".to_owned()),
+            (
+                &self.e2e_latency,
+                format!("{} ms/page server time", self.latency_ms),
+            ),
+        ] {
+            let Some(e) = table else { continue };
             t.push(Target {
-                name: "end to end: tsc sequential wall / bare-hyper floor wall",
-                ratio: ratio(seq.wall.median, floor.wall.median),
+                name: format!("end to end ({label}): tsc sequential wall / bare-hyper floor wall"),
+                ratio: ratio(e.tsc_seq.wall.median, e.floor.wall.median),
                 bound: 1.2,
                 at_least: false,
                 reads: "≤ 1.2× the floor",
             });
-            if let Some((n, best)) = self
+            if let Some((_, best)) = e
                 .tsc_conc
                 .iter()
                 .min_by(|a, b| a.1.wall.median.total_cmp(&b.1.wall.median))
             {
-                let _ = n;
                 t.push(Target {
-                    name: "end to end: tsc concurrent pages wall / sequential floor wall",
-                    ratio: ratio(best.wall.median, floor.wall.median),
+                    name: format!(
+                        "end to end ({label}): best tsc concurrent-pages wall / sequential floor wall"
+                    ),
+                    ratio: ratio(best.wall.median, e.floor.wall.median),
                     bound: 1.0,
                     at_least: false,
                     reads: "concurrent pages faster than the sequential floor (< 1)",
@@ -735,7 +791,7 @@ impl Report {
         }
         if let Some(tr) = &self.transport {
             t.push(Target {
-                name: "transport: default stack / bare hyper-util (client CPU per request)",
+                name: "transport: default stack / bare hyper-util (client CPU per request)".into(),
                 ratio: ratio(tr.stack_cpu.median, tr.bare_cpu.median),
                 bound: 1.10,
                 at_least: false,
@@ -744,7 +800,7 @@ impl Report {
         }
         if let [small, large] = self.memory.as_slice() {
             t.push(Target {
-                name: "memory: peak RSS large total / small total",
+                name: "memory: peak RSS large total / small total".into(),
                 ratio: ratio(large.peak_kib.median, small.peak_kib.median),
                 bound: 1.10,
                 at_least: false,
@@ -767,7 +823,7 @@ impl Report {
         );
         let _ = writeln!(
             m,
-            "- date: {}\n- commit: `{}`\n- machine: {}\n- server: {}\n- runs: each figure is the median (min–max) of {} run(s); ratios are of medians, measured in the same `cargo xtask bench` against one emulator process on loopback TLS\n- Python peer: {}\n",
+            "- date: {}\n- commit: `{}`\n- machine: {}\n- server: {}\n- runs: each figure is the median (min–max) of {} run(s); ratios are of medians, measured in the same `cargo xtask bench` against one server process on loopback TLS\n- Python peer: {}\n",
             self.date,
             self.commit,
             self.machine,
@@ -818,47 +874,27 @@ impl Report {
             }
         }
 
-        let _ = writeln!(
-            m,
-            "\n## 2. End to end (PAT sign-in, {} workbooks in pages of {}, sign-out; fresh client per run)\n\n| client | wall | client CPU | wall vs floor | CPU vs floor | Python TSC wall ÷ this |\n|---|---|---|---|---|---|",
-            self.e2e_items, self.page_size
-        );
-        if let Some(floor) = &self.floor {
-            let peer_wall = self.peer_e2e.as_ref().map(|p| p.wall.median);
-            let mut row = |name: String, e: &E2e| {
-                let _ = writeln!(
-                    m,
-                    "| {name} | {} | {} | {:.2} | {:.2} | {} |",
-                    e.wall.show(1e3, 1, "ms"),
-                    e.cpu.show(1e3, 1, "ms"),
-                    ratio(e.wall.median, floor.wall.median),
-                    ratio(e.cpu.median, floor.cpu.median),
-                    peer_wall.map_or("–".to_owned(), |p| format!(
-                        "{:.1}×",
-                        ratio(p, e.wall.median)
-                    ))
-                );
-            };
-            row(
-                "bare hyper-util floor (no parsing, sequential)".into(),
-                floor,
+        for (table, heading) in [
+            (&self.e2e, "2. End to end".to_owned()),
+            (
+                &self.e2e_latency,
+                format!(
+                    "2b. End to end with {} ms of server time per page (a second replay server)",
+                    self.latency_ms
+                ),
+            ),
+        ] {
+            let Some(e) = table else { continue };
+            let _ = writeln!(
+                m,
+                "\n## {heading}\n\nPAT sign-in, {} workbooks in pages of {}, sign-out; a fresh client per run.\n\n| client | wall | client CPU | wall vs floor | CPU vs floor | Python TSC wall ÷ this |\n|---|---|---|---|---|---|",
+                self.e2e_items, self.page_size
             );
-            if let Some(seq) = &self.tsc_seq {
-                row("**tsc** sequential (`pager()`)".into(), seq);
-            }
-            for (n, e) in &self.tsc_conc {
-                row(format!("**tsc** `pager().concurrency({n})`"), e);
-            }
-            match &self.peer_e2e {
-                Some(p) => row("Python TSC `TSC.Pager` (peer)".into(), p),
-                None => {
-                    let _ = writeln!(m, "| Python TSC (peer) | skipped: no Python | | | | |");
-                }
-            }
+            e2e_rows(&mut m, e);
         }
         let _ = writeln!(
             m,
-            "\nClient CPU is the whole client process (all threads); the emulator runs in another process, so wall time includes its work."
+            "\nClient CPU is the whole client process (all threads); the server runs in another process, so wall time includes its work."
         );
 
         if let Some(t) = &self.transport {
@@ -960,7 +996,7 @@ impl Report {
         }
         for (i, t) in targets.iter().enumerate() {
             let y = top + row_h * i as f64;
-            let label = escape(t.name);
+            let label = escape(&t.name);
             let _ = writeln!(
                 s,
                 "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{label}</text>",
@@ -1029,6 +1065,40 @@ impl Report {
             );
         }
         s
+    }
+}
+
+/// The rows of one end-to-end table.
+fn e2e_rows(m: &mut String, e: &E2eTable) {
+    let floor = &e.floor;
+    let peer_wall = e.peer.as_ref().map(|p| p.wall.median);
+    let mut row = |name: String, x: &E2e| {
+        let _ = writeln!(
+            m,
+            "| {name} | {} | {} | {:.2} | {:.2} | {} |",
+            x.wall.show(1e3, 1, "ms"),
+            x.cpu.show(1e3, 1, "ms"),
+            ratio(x.wall.median, floor.wall.median),
+            ratio(x.cpu.median, floor.cpu.median),
+            peer_wall.map_or("–".to_owned(), |p| format!(
+                "{:.1}×",
+                ratio(p, x.wall.median)
+            ))
+        );
+    };
+    row(
+        "bare hyper-util floor (no parsing, sequential)".into(),
+        floor,
+    );
+    row("**tsc** sequential (`pager()`)".into(), &e.tsc_seq);
+    for (n, x) in &e.tsc_conc {
+        row(format!("**tsc** `pager().concurrency({n})`"), x);
+    }
+    match &e.peer {
+        Some(p) => row("Python TSC `TSC.Pager` (peer)".into(), p),
+        None => {
+            let _ = writeln!(m, "| Python TSC (peer) | skipped: no Python | | | | |");
+        }
     }
 }
 
