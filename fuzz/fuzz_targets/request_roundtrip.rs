@@ -1,6 +1,6 @@
 //! Builds a `SignInRequest` (every credential kind, optional impersonation) and a
 //! `SwitchSiteRequest` from fuzzed strings, writes them with `to_xml` and decodes them with
-//! `from_xml`: the decoded request must equal the one built.
+//! `from_xml` (and `to_json` / `from_json`): the decoded request must equal the one built.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -76,6 +76,18 @@ fuzz_target!(|data: &[u8]| {
     assert!(
         same(request.credentials(), decoded.credentials()),
         "credentials differ after a round trip"
+    );
+    assert_eq!(request.site_content_url(), decoded.site_content_url());
+    assert_eq!(request.impersonate_user_id(), decoded.impersonate_user_id());
+
+    // The JSON shape (feature `json`) round-trips too.
+    let decoded = match SignInRequest::from_json(request.to_json().as_bytes()) {
+        Ok(d) => d,
+        Err(e) => panic!("to_json wrote a body from_json rejects: {e}"),
+    };
+    assert!(
+        same(request.credentials(), decoded.credentials()),
+        "credentials differ after a JSON round trip"
     );
     assert_eq!(request.site_content_url(), decoded.site_content_url());
     assert_eq!(request.impersonate_user_id(), decoded.impersonate_user_id());

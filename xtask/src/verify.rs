@@ -27,7 +27,7 @@ const FUZZ_TARGETS: [&str; 3] = ["decode_responses", "request_roundtrip", "crede
 const EMULATOR_FUZZ_TARGET: &str = "jwt_sign_in";
 
 /// Selectors of `decode_responses` (its `DECODERS`): each fixture is seeded once per decoder.
-const DECODERS: u8 = 11;
+const DECODERS: u8 = 17;
 
 /// One row of the table.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -340,6 +340,20 @@ fn seed_corpora(root: &Path) -> Result<(), String> {
             seed.extend_from_slice(body);
             write(&dir, &format!("{name}-{selector}"), &seed)?;
         }
+    }
+    // JSON bodies for the JSON decoders (selectors 11..=16).
+    let json: [(u8, &[u8]); 6] = [
+        (11, br#"{"credentials":{"site":{"id":"6b7179ba-b82b-4f0f-91ed-812074ac5da6","contentUrl":""},"user":{"id":"1a96d216-e9b8-497b-a82a-0b899a965e01"},"token":"t0k","estimatedTimeToExpiration":"365:23:59:59"}}"#),
+        (12, br#"{"serverInfo":{"productVersion":{"value":"2025.1.0","build":"20251.25.0101.1234"},"restApiVersion":"3.27"}}"#),
+        (13, br#"{"error":{"code":"401002","summary":"Unauthorized Access","detail":"Invalid authentication credentials were provided."}}"#),
+        (14, br#"{"pagination":{"pageNumber":"1","pageSize":"100","totalAvailable":"1"},"workbooks":{"workbook":[{"id":"w1","name":"Sales","contentUrl":"Sales","project":{"id":"p","name":"default"},"owner":{"id":"o"},"tags":{"tag":[{"label":"x"}]}}]}}"#),
+        (15, br#"{"workbook":{"id":"w1","name":"Sales","contentUrl":"Sales","createdAt":"2024-01-01T00:00:00Z"}}"#),
+        (16, br#"{"credentials":{"personalAccessTokenName":"ci","personalAccessTokenSecret":"s3cret","site":{"contentUrl":"Sales"}}}"#),
+    ];
+    for (selector, body) in json {
+        let mut seed = vec![selector];
+        seed.extend_from_slice(body);
+        write(&dir, &format!("json-{selector}"), &seed)?;
     }
     let requests: [&[u8]; 5] = [
         br#"<tsRequest><credentials name="admin" password="pw"><site contentUrl="" /></credentials></tsRequest>"#,
