@@ -111,11 +111,14 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     let cases: u64 = rows.iter().map(|r| r.cases).sum();
     let passed: u64 = rows.iter().map(|r| r.passed).sum();
     println!("{passed} passed, {} failed", cases - passed);
-    if cases == passed {
-        Ok(())
-    } else {
-        Err(format!("verify: {} case(s) failed", cases - passed))
+    if cases != passed {
+        // The summary must stay the last line: exit here rather than return an error that
+        // main would print after it. The failures are listed above the table's end.
+        use std::io::Write;
+        let _ = std::io::stdout().flush();
+        std::process::exit(1);
     }
+    Ok(())
 }
 
 /// Step 1: the in-process groups.
