@@ -81,6 +81,7 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     let options = parse_args(args)?;
     let started = Instant::now();
     let mut rows = in_process(options.quick);
+    rows.push(examples());
     let in_process_time = started.elapsed();
     let fuzz_started = Instant::now();
     let (fuzz_row, skipped) = fuzz(options.fuzz_seconds, options.quick);
@@ -119,6 +120,184 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         std::process::exit(1);
     }
     Ok(())
+}
+
+/// The emulator's published test secrets (tsc-testserver's `data.rs`): every example
+/// signs in with them, so none may appear in an example's output.
+const EMULATOR_SECRETS: [&str; 4] = [
+    "analyst-password",
+    "admin-password",
+    "quickstart-secret",
+    "tsc-testserver-connected-app-secret-value-do-not-use-in-production",
+];
+
+/// Step 1b (part of group 1): every example of `crates/tsc/examples` runs against its
+/// embedded emulator with `RUST_LOG=trace`; its stdout and stderr must hold none of the
+/// emulator's secrets, no fixture session token and nothing shaped like a JWT.
+fn examples() -> Row {
+    let mut row = Row {
+        group: "1b secret leaks: examples".into(),
+        ..Row::default()
+    };
+    let root = root();
+    println!("\n==> cargo build -p tsc --examples, then run each with RUST_LOG=trace");
+    let built = cargo()
+        .args(["build", "-p", "tsc", "--examples"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !built {
+        row.cases = 1;
+        row.figure = "-".into();
+        row.failures
+            .push("`cargo build -p tsc --examples` failed".into());
+        return row;
+    }
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"));
+    let mut secrets: Vec<String> = EMULATOR_SECRETS.iter().map(|s| s.to_string()).collect();
+    for fixture in ["auth_sign_in.xml", "auth_sign_in_impersonate.xml"] {
+        let text = std::fs::read_to_string(root.join("tests/fixtures/tsc-assets").join(fixture))
+            .unwrap_or_default();
+        if let Some(token) = text
+            .split("token=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+        {
+            secrets.push(token.to_owned());
+        }
+    }
+    let mut names: Vec<String> = std::fs::read_dir(root.join("crates/tsc/examples"))
+        .map(|dir| {
+            dir.filter_map(|e| {
+                e.ok()?
+                    .path()
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+            })
+            .filter(|n| n != "common")
+            .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    let mut runs: Vec<(String, Vec<&str>)> = names.iter().map(|n| (n.clone(), vec![])).collect();
+    if names.iter().any(|n| n == "sign_in_jwt") {
+        runs.push(("sign_in_jwt".into(), vec!["--cloud"]));
+    }
+    let mut lines = 0usize;
+    let mut leaks = 0usize;
+    for (name, args) in &runs {
+        row.cases += 1;
+        let label = format!("example {name} {}", args.join(" "))
+            .trim()
+            .to_owned();
+        let exe = target.join("debug/examples").join(name);
+        let mut cmd = Command::new(&exe);
+        cmd.args(args)
+            .current_dir(&root)
+            .env("RUST_LOG", "trace")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        // The examples must use their embedded emulator, not a server from the environment.
+        for (key, _) in std::env::vars() {
+            if key.starts_with("TSC_") {
+                cmd.env_remove(key);
+            }
+        }
+        match run_bounded(cmd, std::time::Duration::from_secs(120)) {
+            Err(e) => row.failures.push(format!("{label}: {e}")),
+            Ok((ok, output)) => {
+                lines += output.lines().count();
+                let found: Vec<&String> = secrets
+                    .iter()
+                    .filter(|s| output.contains(s.as_str()))
+                    .collect();
+                let jwt = output.lines().find(|l| looks_like_jwt(l));
+                if !found.is_empty() || jwt.is_some() {
+                    leaks += found.len() + usize::from(jwt.is_some());
+                    row.failures.push(format!(
+                        "{label}: output shows {} known secret(s){}",
+                        found.len(),
+                        if jwt.is_some() { " and a JWT" } else { "" }
+                    ));
+                } else if !ok {
+                    let tail: Vec<&str> = output.lines().rev().take(3).collect();
+                    row.failures
+                        .push(format!("{label}: failed: {}", tail.join(" / ")));
+                } else {
+                    row.passed += 1;
+                }
+            }
+        }
+    }
+    row.figure = format!(
+        "{} runs, {lines} output lines scanned, {leaks} leaks",
+        row.cases
+    );
+    row
+}
+
+/// Runs `cmd`, killing it after `limit`; `(success, stdout + stderr)`.
+fn run_bounded(mut cmd: Command, limit: std::time::Duration) -> Result<(bool, String), String> {
+    let mut child = cmd.spawn().map_err(|e| format!("could not start: {e}"))?;
+    let started = Instant::now();
+    // Read both pipes on threads so a chatty child cannot block on a full pipe.
+    let read = |pipe: Option<Box<dyn std::io::Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut out = Vec::new();
+            if let Some(mut p) = pipe {
+                let _ = p.read_to_end(&mut out);
+            }
+            out
+        })
+    };
+    let out = read(
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn std::io::Read + Send>),
+    );
+    let err = read(
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn std::io::Read + Send>),
+    );
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if started.elapsed() > limit => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!("did not finish within {limit:?}"));
+            }
+            Ok(None) => std::thread::sleep(std::time::Duration::from_millis(50)),
+            Err(e) => return Err(format!("wait: {e}")),
+        }
+    };
+    let mut text = String::from_utf8_lossy(&out.join().unwrap_or_default()).into_owned();
+    text.push('\n');
+    text.push_str(&String::from_utf8_lossy(&err.join().unwrap_or_default()));
+    Ok((status.success(), text))
+}
+
+/// `eyJ` + base64url + `.` + base64url + `.`: a JWT (its header is base64url JSON).
+fn looks_like_jwt(text: &str) -> bool {
+    let b64 = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+    let mut rest = text;
+    while let Some(i) = rest.find("eyJ") {
+        let parts: Vec<&str> = rest[i..].splitn(3, '.').collect();
+        if parts.len() == 3
+            && parts[0].len() >= 10
+            && parts[0].chars().all(b64)
+            && parts[1].len() >= 10
+            && parts[1].chars().all(b64)
+        {
+            return true;
+        }
+        rest = &rest[i + 3..];
+    }
+    false
 }
 
 /// Step 1: the in-process groups.
@@ -654,6 +833,27 @@ mod tests {
                 .is_some_and(|l| l.contains("case group") && l.contains("figure"))
         );
         assert!(t.contains("| 7 bad input |    20 |     20 | 20 inputs refused |"));
+    }
+
+    #[test]
+    fn recognises_jwts_in_output() {
+        assert!(looks_like_jwt(
+            "jwt=eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ2ZXJpZnkifQ.c2ln"
+        ));
+        assert!(!looks_like_jwt("JwtAuth { jwt: [REDACTED] }"));
+    }
+
+    #[test]
+    fn bounded_runs_report_output_and_kill_hangs() {
+        let mut echo = Command::new("sh");
+        echo.args(["-c", "echo out; echo err >&2"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let (ok, text) = run_bounded(echo, std::time::Duration::from_secs(10)).expect("runs");
+        assert!(ok && text.contains("out") && text.contains("err"));
+        let mut hang = Command::new("sleep");
+        hang.arg("30").stdout(Stdio::piped()).stderr(Stdio::piped());
+        assert!(run_bounded(hang, std::time::Duration::from_millis(200)).is_err());
     }
 
     #[test]
