@@ -828,6 +828,48 @@ impl Report {
         t
     }
 
+    /// Explanations of missed targets, computed from the measurements only.
+    fn notes(&self) -> Vec<String> {
+        let mut notes = Vec::new();
+        let (model, scan, attrs) = (
+            self.parse_model.median,
+            self.parse_scan.median,
+            self.parse_scan_attrs.median,
+        );
+        if ratio(model, scan) > 2.0 {
+            notes.push(format!(
+                "parse ≤ 2× raw scan: merely walking every attribute (no unescaping, no UTF-8 check, no allocation) already costs {:.2}× the event-only scan; tsc-model is {:.2}× that attribute walk. The remaining work is tsc-model's (layer: tsc-model): validating, unescaping and copying each value into owned `String`s.",
+                ratio(attrs, scan),
+                ratio(model, attrs)
+            ));
+        }
+        if let Some(e) = &self.e2e {
+            let decode_ms = self.e2e_items as f64 * model / 1e6;
+            if ratio(e.tsc_seq.wall.median, e.floor.wall.median) > 1.2 {
+                notes.push(format!(
+                    "end to end ≤ 1.2× floor without server latency: the floor decodes nothing; tsc uses {:.1} ms more client CPU than the floor, of which decoding {} workbooks accounts for {:.1} ms at the parse benchmark's rate. Against a server this fast ({:.2} ms per request for the floor) the bound can only hold for a client that does not parse.",
+                    (e.tsc_seq.cpu.median - e.floor.cpu.median) * 1e3,
+                    self.e2e_items,
+                    decode_ms,
+                    e.floor.wall.median * 1e3 / (self.e2e_items.div_ceil(self.page_size.max(1)) + 2) as f64
+                ));
+            }
+            if let Some((n, best)) = e
+                .tsc_conc
+                .iter()
+                .min_by(|a, b| a.1.wall.median.total_cmp(&b.1.wall.median))
+                && best.wall.median >= e.floor.wall.median
+            {
+                notes.push(format!(
+                    "concurrent pages vs the sequential floor without server latency: the client is CPU-bound (tsc sequential: {:.0}% of its wall time is client CPU), so pages in flight cannot help; `concurrency({n})` costs {:+.1} ms of CPU vs sequential (extra TLS connections). The pager polls its in-flight pages with `buffered` inside the consumer's task, so their decoding never runs in parallel (layer: tsc facade, `Pager::stream`).",
+                    100.0 * ratio(e.tsc_seq.cpu.median, e.tsc_seq.wall.median),
+                    (best.cpu.median - e.tsc_seq.cpu.median) * 1e3
+                ));
+            }
+        }
+        notes
+    }
+
     fn markdown(&self) -> String {
         let mut m = String::new();
         let _ = writeln!(
@@ -976,6 +1018,16 @@ impl Report {
                 t.ratio,
                 t.verdict()
             );
+        }
+        let notes = self.notes();
+        if !notes.is_empty() {
+            let _ = writeln!(
+                m,
+                "\n### Why targets are missed (from this run's numbers)\n"
+            );
+            for n in notes {
+                let _ = writeln!(m, "- {n}");
+            }
         }
         let _ = writeln!(m, "\n![ratios](ratios.svg)");
         m
