@@ -134,8 +134,8 @@ fn raw_scan(body: &[u8]) -> Result<usize, String> {
     }
 }
 
-/// The floor that also walks every attribute (no unescaping, no allocation): the least any
-/// attribute-reading decoder must do.
+/// The floor that also walks every attribute (no unescaping, no UTF-8 check, no duplicate
+/// check, no allocation): the least any attribute-reading decoder must do.
 fn raw_scan_attrs(body: &[u8]) -> Result<usize, String> {
     let mut reader = Reader::from_reader(body);
     let mut total = 0;
@@ -143,7 +143,10 @@ fn raw_scan_attrs(body: &[u8]) -> Result<usize, String> {
         match reader.read_event() {
             Ok(Event::Start(e) | Event::Empty(e)) => {
                 total += 1;
-                for attr in e.attributes() {
+                let mut attributes = e.attributes();
+                // No duplicate check: a floor does the least work (tsc-model has its own check).
+                attributes.with_checks(false);
+                for attr in attributes {
                     let attr = attr.map_err(|e| format!("raw scan: {e}"))?;
                     total += attr.value.len();
                 }
