@@ -2,6 +2,8 @@
 //! out. `--client tsc` uses the facade's pager (`--concurrency` pages in flight);
 //! `--client floor` sends the same requests with a bare hyper-util client.
 //!
+//! `--workers N` runs on a multi-thread runtime instead of the default current-thread one.
+//!
 //! Each run uses a fresh client (new connection, new TLS handshake), built before the clock
 //! starts, as the Python peer does. Wall time and whole-process CPU time are recorded per run.
 
@@ -33,7 +35,18 @@ pub(crate) fn run(options: &Options) -> Result<String, String> {
     };
     let runs = options.number("runs", 5)?;
     let warmup = options.number("warmup", 1)?;
-    let runtime = crate::current_thread_runtime()?;
+    // `--workers N` (N > 0): a multi-thread runtime, to see whether concurrent pages decode
+    // in parallel; the default 0 is a current-thread runtime.
+    let workers = options.number("workers", 0)?;
+    let runtime = if workers == 0 {
+        crate::current_thread_runtime()?
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(workers)
+            .enable_all()
+            .build()
+            .map_err(|e| format!("cannot start the runtime: {e}"))?
+    };
     let (mut wall, mut cpu_s) = (Vec::new(), Vec::new());
     let mut received = 0;
     for i in 0..warmup + runs {
@@ -53,6 +66,7 @@ pub(crate) fn run(options: &Options) -> Result<String, String> {
     Ok(json!({
         "client": client,
         "concurrency": config.concurrency,
+        "workers": workers,
         "items": config.items,
         "received": received,
         "wall_s": wall,
