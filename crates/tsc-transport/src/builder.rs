@@ -16,7 +16,9 @@ use tower_layer::Layer;
 use tower_service::Service;
 
 use crate::client::{Pipeline, Stack, StackService};
-use crate::connect::{ConnectTimeout, NoTls, ProxyConnector, SharedConnector};
+use crate::connect::{
+    ConnectTimeout, NoTls, ProxyConnector, RecentTlsErrors, RecordTlsErrors, SharedConnector,
+};
 use crate::error::ConfigError;
 use crate::redirect::{UpgradeMemory, ValidPolicy};
 use crate::tls::TlsOptions;
@@ -341,7 +343,8 @@ impl TransportBuilder {
             let connector =
                 SharedConnector::new(ConnectTimeout::new(NoTls(proxied), self.connect_timeout));
             let client = self.client_builder().build(connector);
-            return Ok(self.finish(client, policy, user_agent, matcher));
+            let tls_errors = Arc::new(RecentTlsErrors::default());
+            return Ok(self.finish(client, policy, user_agent, matcher, tls_errors));
         };
         let https = HttpsConnectorBuilder::new()
             .with_tls_config(tls_config)
@@ -355,9 +358,13 @@ impl TransportBuilder {
         } else {
             https.enable_http1().wrap_connector(proxied)
         };
-        let connector = SharedConnector::new(ConnectTimeout::new(https, self.connect_timeout));
+        let tls_errors = Arc::new(RecentTlsErrors::default());
+        let connector = SharedConnector::new(RecordTlsErrors::new(
+            ConnectTimeout::new(https, self.connect_timeout),
+            tls_errors.clone(),
+        ));
         let client = self.client_builder().build(connector);
-        Ok(self.finish(client, policy, user_agent, matcher))
+        Ok(self.finish(client, policy, user_agent, matcher, tls_errors))
     }
 
     fn client_builder(&self) -> hyper_util::client::legacy::Builder {
@@ -375,6 +382,7 @@ impl TransportBuilder {
         policy: ValidPolicy,
         user_agent: HeaderValue,
         proxy: Option<Arc<Matcher>>,
+        tls_errors: Arc<RecentTlsErrors>,
     ) -> Transport
     where
         C: hyper_util::client::legacy::connect::Connect + Clone + Send + Sync + 'static,
@@ -388,6 +396,7 @@ impl TransportBuilder {
             user_agent,
             timeout: self.request_timeout,
             proxy,
+            tls_errors,
         });
         if self.layers.is_empty() {
             return Transport::from_stack(pipeline);

@@ -17,7 +17,7 @@ use tower_service::Service;
 use tracing::Instrument;
 use tracing::field::Empty;
 
-use crate::connect::{ConnectTimedOut, TlsUnavailable};
+use crate::connect::{ConnectTimedOut, RecentTlsErrors, TlsUnavailable};
 use crate::error::{RedirectError, TimeoutKind, TlsError};
 use crate::redirect::{Hops, UpgradeMemory, ValidPolicy, is_redirect};
 use crate::{Body, BoxError, Error, OperationName, ResponseUri, RetryPolicy};
@@ -66,6 +66,8 @@ pub(crate) struct Pipeline<C> {
     /// The proxy rules, for `Proxy-Authorization` on plain-http requests sent to a proxy
     /// (https requests carry it on the CONNECT instead).
     pub(crate) proxy: Option<Arc<Matcher>>,
+    /// TLS failures the connections' IO met after the connect (see [`RecentTlsErrors`]).
+    pub(crate) tls_errors: Arc<RecentTlsErrors>,
 }
 
 /// The future of one request through a [`Stack`].
@@ -226,6 +228,7 @@ where
             error.type = Empty,
         );
         let responding = self.client.request(request);
+        let tls_errors = self.tls_errors.clone();
         let recorder = span.clone();
         async move {
             let span = recorder;
@@ -246,7 +249,7 @@ where
                 }
                 Err(err) => {
                     let host = authority.as_ref().map_or("", |a| a.as_str());
-                    let err = classify(err, host);
+                    let err = classify_with(Box::new(err), host, Some(&tls_errors));
                     span.record("error.type", error_type(&err));
                     tracing::debug!(error = %err, "request failed");
                     Err(err)
@@ -310,16 +313,17 @@ fn find_in_chain<'a, T: std::error::Error + 'static>(
     None
 }
 
-/// Turns a hyper-util client error into a typed transport error.
-pub(crate) fn classify(err: hyper_util::client::legacy::Error, host: &str) -> Error {
-    classify_boxed(Box::new(err), host)
-}
-
 /// Turns any service error into a typed transport error: a [`crate::Error`] inside is kept;
 /// connect timeouts, TLS failures, connect failures and hyper errors found in the source
 /// chain are classified; anything else becomes [`Error::Service`]. `host` is the
 /// `host[:port]` of the request.
 pub(crate) fn classify_boxed(err: BoxError, host: &str) -> Error {
+    classify_with(err, host, None)
+}
+
+/// [`classify_boxed`], and when the connection closed before a response, a TLS failure
+/// recorded in `recent` for `host` explains it (see [`RecentTlsErrors`]).
+pub(crate) fn classify_with(err: BoxError, host: &str, recent: Option<&RecentTlsErrors>) -> Error {
     let err = match err.downcast::<Error>() {
         Ok(own) => return *own,
         Err(other) => other,
@@ -336,19 +340,14 @@ pub(crate) fn classify_boxed(err: BoxError, host: &str) -> Error {
         return Error::Config(crate::ConfigError::NoCryptoProvider);
     }
     if let Some(tls) = find_in_chain::<rustls::Error>(chain) {
-        let tls = tls.clone();
-        let name = host.rsplit_once(':').map_or(host, |(name, port)| {
-            if port.chars().all(|c| c.is_ascii_digit()) {
-                name
-            } else {
-                host
-            }
-        });
-        return Error::Tls(TlsError {
-            host: name.to_owned(),
-            reason: crate::tls::classify(&tls),
-            source: tls,
-        });
+        return tls_error(host, tls.clone());
+    }
+    if let Some(recent) = recent
+        && closed_before_response(chain)
+        && let Some(tls) = recent.recent(host)
+    {
+        tracing::debug!(error = %err, "connection closed after a TLS failure; reporting that");
+        return tls_error(host, tls);
     }
     let connect = if let Some(legacy) = chain.downcast_ref::<hyper_util::client::legacy::Error>() {
         Some(legacy.is_connect())
@@ -376,6 +375,34 @@ pub(crate) fn classify_boxed(err: BoxError, host: &str) -> Error {
         },
         None => Error::Service(err),
     }
+}
+
+/// A TLS error for `host` (`host[:port]`; the error names the host without the port).
+fn tls_error(host: &str, tls: rustls::Error) -> Error {
+    let name = host.rsplit_once(':').map_or(host, |(name, port)| {
+        if port.chars().all(|c| c.is_ascii_digit()) {
+            name
+        } else {
+            host
+        }
+    });
+    Error::Tls(TlsError {
+        host: name.to_owned(),
+        reason: crate::tls::classify(&tls),
+        source: tls,
+    })
+}
+
+/// Whether a hyper error says the connection closed (or its I/O failed) before a response:
+/// what a request sees when the connection task, not the request, met the real failure.
+fn closed_before_response(chain: &(dyn std::error::Error + 'static)) -> bool {
+    find_in_chain::<hyper::Error>(chain).is_some_and(|hyper| {
+        hyper.is_canceled()
+            || hyper.is_closed()
+            || hyper.is_incomplete_message()
+            // I/O errors of the connection (for h2, hyper turns h2's I/O errors into these).
+            || std::error::Error::source(hyper).is_some_and(|s| s.is::<std::io::Error>())
+    })
 }
 
 /// The response body with the size limit and the request deadline applied.
@@ -459,5 +486,87 @@ impl http_body::Body for LimitedBody {
 
     fn size_hint(&self) -> SizeHint {
         self.inner.size_hint()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::TlsFailure;
+    use hyper_util::rt::TokioIo;
+    use rustls::AlertDescription;
+
+    /// A real hyper error for a request on a connection whose task already ended: hyper's
+    /// canceled "connection was not ready", what the request saw in the race this fixes.
+    async fn connection_not_ready() -> BoxError {
+        let (client_io, server_io) = tokio::io::duplex(1024);
+        let handshake = hyper::client::conn::http1::handshake::<_, http_body_util::Empty<Bytes>>(
+            TokioIo::new(client_io),
+        )
+        .await;
+        let (mut sender, connection) = match handshake {
+            Ok(parts) => parts,
+            Err(err) => panic!("handshake: {err}"),
+        };
+        // The peer goes away: the connection task reads EOF and ends (with an error or not;
+        // either way the request below finds no connection).
+        drop(server_io);
+        let _ended = connection.await;
+        let request = Request::get("/")
+            .body(http_body_util::Empty::new())
+            .unwrap_or_default();
+        match sender.send_request(request).await {
+            Ok(response) => panic!("unexpected response {}", response.status()),
+            Err(err) => {
+                assert!(err.is_canceled() || err.is_closed(), "{err:?}");
+                Box::new(err)
+            }
+        }
+    }
+
+    fn store_with(host: &str) -> RecentTlsErrors {
+        let store = RecentTlsErrors::default();
+        let alert = rustls::Error::AlertReceived(AlertDescription::CertificateRequired);
+        store.record_at(host, alert, std::time::Instant::now());
+        store
+    }
+
+    #[tokio::test]
+    async fn closed_connection_after_a_recorded_tls_failure_is_that_tls_error() {
+        let store = store_with("127.0.0.1:8443");
+        let err = classify_with(connection_not_ready().await, "127.0.0.1:8443", Some(&store));
+        match err {
+            Error::Tls(tls) => {
+                assert_eq!(tls.host, "127.0.0.1");
+                assert_eq!(tls.reason, TlsFailure::ClientCertificateRejected);
+                assert_eq!(
+                    tls.source,
+                    rustls::Error::AlertReceived(AlertDescription::CertificateRequired)
+                );
+            }
+            other => panic!("expected a TLS error, got {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn closed_connection_without_a_recorded_tls_failure_stays_an_http_error() {
+        let other_host = store_with("127.0.0.1:9443");
+        let err = classify_with(
+            connection_not_ready().await,
+            "127.0.0.1:8443",
+            Some(&other_host),
+        );
+        assert!(matches!(err, Error::Http { .. }), "{err:?}");
+        let err = classify_with(connection_not_ready().await, "127.0.0.1:9443", None);
+        assert!(matches!(err, Error::Http { .. }), "{err:?}");
+    }
+
+    #[test]
+    fn a_recorded_tls_failure_does_not_explain_other_errors() {
+        let store = store_with("127.0.0.1:8443");
+        let refused: BoxError =
+            Box::new(std::io::Error::from(std::io::ErrorKind::ConnectionRefused));
+        let err = classify_with(refused, "127.0.0.1:8443", Some(&store));
+        assert!(matches!(err, Error::Connect { .. }), "{err:?}");
     }
 }
