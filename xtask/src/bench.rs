@@ -232,7 +232,13 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         "\n==> 2/5 end to end: sign in, list {} workbooks ({} per page), sign out",
         plan.e2e_items, plan.page_size
     );
-    let e2e_on = |server: &Emulator, client: &str, concurrency: usize| -> Result<E2e, String> {
+    // One measured run (after `warmup` unmeasured ones) per child; the table interleaves
+    // the clients run by run so that drift on this shared machine hits them alike.
+    let e2e_on = |server: &Emulator,
+                  client: &str,
+                  concurrency: usize,
+                  warmup: &str|
+     -> Result<Samples, String> {
         let out = bench(&with_server(
             server,
             strings(&[
@@ -246,16 +252,15 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
                 "--page-size",
                 &plan.page_size.to_string(),
                 "--runs",
-                &runs,
+                "1",
                 "--warmup",
-                if plan.quick { "0" } else { "1" },
+                warmup,
             ]),
         ))?;
-        E2e::from_json(&out)
+        Samples::from_json(&out)
     };
-    let peer_on = |server: &Emulator| -> Result<Option<E2e>, String> {
+    let peer_on = |server: &Emulator, warmup: &str| -> Result<Option<Samples>, String> {
         let Some(py) = &python else {
-            println!("    Python TSC peer SKIPPED (no Python venv)");
             return Ok(None);
         };
         let out = run_json(Command::new(py).arg(&peer_script).args(strings(&[
@@ -269,26 +274,46 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
             "--page-size",
             &plan.page_size.to_string(),
             "--runs",
-            &runs,
+            "1",
             "--warmup",
-            if plan.quick { "0" } else { "1" },
+            warmup,
         ])))?;
-        E2e::from_json(&out).map(Some)
+        Samples::from_json(&out).map(Some)
     };
-    let e2e_table = |server: &Emulator| -> Result<E2eTable, String> {
-        let mut table = E2eTable {
-            floor: e2e_on(server, "floor", 1)?,
-            tsc_seq: e2e_on(server, "tsc", 1)?,
-            tsc_conc: Vec::new(),
-            peer: None,
-        };
-        for n in plan.concurrency {
-            table.tsc_conc.push((n, e2e_on(server, "tsc", n)?));
+    let e2e_table = |server: &Emulator, warmup: &str| -> Result<E2eTable, String> {
+        if python.is_none() {
+            println!("    Python TSC peer SKIPPED (no Python venv)");
         }
-        table.peer = peer_on(server)?;
-        Ok(table)
+        let (mut floor, mut seq, mut peer) =
+            (Samples::default(), Samples::default(), Samples::default());
+        let mut conc: Vec<Samples> = plan
+            .concurrency
+            .iter()
+            .map(|_| Samples::default())
+            .collect();
+        for _ in 0..plan.runs {
+            floor.extend(e2e_on(server, "floor", 1, warmup)?);
+            seq.extend(e2e_on(server, "tsc", 1, warmup)?);
+            for (n, samples) in plan.concurrency.iter().zip(conc.iter_mut()) {
+                samples.extend(e2e_on(server, "tsc", *n, warmup)?);
+            }
+            if let Some(p) = peer_on(server, warmup)? {
+                peer.extend(p);
+            }
+        }
+        Ok(E2eTable {
+            floor: floor.stats(),
+            tsc_seq: seq.stats(),
+            tsc_conc: plan
+                .concurrency
+                .iter()
+                .copied()
+                .zip(conc.iter().map(Samples::stats))
+                .collect(),
+            peer: python.as_ref().map(|_| peer.stats()),
+        })
     };
-    report.e2e = Some(e2e_table(&emulator)?);
+    report.e2e = Some(e2e_table(&emulator, if plan.quick { "0" } else { "1" })?);
     println!(
         "\n==> 2b/5 end to end again with {} ms of server time per page (second replay server)",
         plan.latency_ms
@@ -307,7 +332,8 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
             ]),
             &out_dir,
         )?;
-        report.e2e_latency = Some(e2e_table(&slow)?);
+        // No warm-up here: server time dominates, and every run opens a new connection anyway.
+        report.e2e_latency = Some(e2e_table(&slow, "0")?);
     }
     report.latency_ms = plan.latency_ms;
 
@@ -634,12 +660,31 @@ struct E2e {
     cpu: Stat,
 }
 
-impl E2e {
+/// Raw end-to-end samples, gathered run by run.
+#[derive(Default)]
+struct Samples {
+    wall: Vec<f64>,
+    cpu: Vec<f64>,
+}
+
+impl Samples {
     fn from_json(line: &str) -> Result<Self, String> {
-        Ok(E2e {
-            wall: Stat::of(&nums(line, "wall_s")?),
-            cpu: Stat::of(&nums(line, "cpu_s")?),
+        Ok(Samples {
+            wall: nums(line, "wall_s")?,
+            cpu: nums(line, "cpu_s")?,
         })
+    }
+
+    fn extend(&mut self, other: Samples) {
+        self.wall.extend(other.wall);
+        self.cpu.extend(other.cpu);
+    }
+
+    fn stats(&self) -> E2e {
+        E2e {
+            wall: Stat::of(&self.wall),
+            cpu: Stat::of(&self.cpu),
+        }
     }
 }
 
@@ -861,7 +906,7 @@ impl Report {
                 && best.wall.median >= e.floor.wall.median
             {
                 notes.push(format!(
-                    "concurrent pages vs the sequential floor without server latency: the client is CPU-bound (tsc sequential: {:.0}% of its wall time is client CPU), so pages in flight cannot help; `concurrency({n})` costs {:+.1} ms of CPU vs sequential (extra TLS connections). The pager polls its in-flight pages with `buffered` inside the consumer's task, so their decoding never runs in parallel (layer: tsc facade, `Pager::stream`).",
+                    "concurrent pages vs the sequential floor without server latency: the client is CPU-bound (tsc sequential: {:.0}% of its wall time is client CPU), so pages in flight cannot help; `concurrency({n})` uses {:+.1} ms of CPU vs sequential (it opens {n} TLS connections instead of one). The pager polls its in-flight pages with `buffered` inside the consumer's task, so their decoding never runs in parallel (layer: tsc facade, `Pager::stream`).",
                     100.0 * ratio(e.tsc_seq.cpu.median, e.tsc_seq.wall.median),
                     (best.cpu.median - e.tsc_seq.cpu.median) * 1e3
                 ));
@@ -883,7 +928,7 @@ impl Report {
         );
         let _ = writeln!(
             m,
-            "- date: {}\n- commit: `{}`\n- machine: {}\n- server: {}\n- runs: each figure is the median (min–max) of {} run(s); ratios are of medians, measured in the same `cargo xtask bench` against one server process on loopback TLS\n- Python peer: {}\n",
+            "- date: {}\n- commit: `{}`\n- machine: {}\n- server: {}\n- runs: each figure is the median (min–max) of {} run(s); ratios are of medians, measured in the same `cargo xtask bench` against one server process on loopback TLS; end-to-end clients are interleaved run by run (one child process per run)\n- Python peer: {}\n",
             self.date,
             self.commit,
             self.machine,
