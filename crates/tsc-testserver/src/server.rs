@@ -1265,14 +1265,10 @@ impl Inner {
         ctx: &Ctx<'_>,
         site: &SiteData,
         w: &WorkbookData,
+        // 1-based position in the data set, the number in `webpageUrl`.
+        n: usize,
         views: bool,
     ) -> El {
-        let n = self
-            .data
-            .workbooks
-            .iter()
-            .position(|x| x.id == w.id)
-            .map_or(0, |i| i + 1);
         let site_part = if site.content_url.is_empty() {
             String::new()
         } else {
@@ -1320,21 +1316,33 @@ impl Inner {
         el
     }
 
+    /// The site's workbooks with their 1-based position in the whole data set, in one pass.
+    fn numbered_workbooks_on<'d>(
+        &'d self,
+        site: &'d SiteData,
+    ) -> impl Iterator<Item = (usize, &'d WorkbookData)> + 'd {
+        self.data
+            .workbooks
+            .iter()
+            .enumerate()
+            .filter(move |(_, w)| w.site.eq_ignore_ascii_case(&site.content_url))
+            .map(|(i, w)| (i + 1, w))
+    }
+
     fn list_workbooks(&self, ctx: &Ctx<'_>) -> Outcome {
         let site = self.session_site_for(ctx)?;
-        let items: Vec<&WorkbookData> = self.data.workbooks_on(&site.content_url).collect();
-        self.paginated(ctx, "workbooks", &items, |w| {
-            self.workbook_element(ctx, site, w, false)
+        let items: Vec<(usize, &WorkbookData)> = self.numbered_workbooks_on(site).collect();
+        self.paginated(ctx, "workbooks", &items, |&(n, w)| {
+            self.workbook_element(ctx, site, w, n, false)
         })
     }
 
     fn get_workbook(&self, ctx: &Ctx<'_>) -> Outcome {
         let site = self.session_site_for(ctx)?;
         let id = ctx.matched.params.get(1).map(String::as_str).unwrap_or("");
-        let w = self
-            .data
-            .workbooks_on(&site.content_url)
-            .find(|w| w.id.eq_ignore_ascii_case(id))
+        let (n, w) = self
+            .numbered_workbooks_on(site)
+            .find(|(_, w)| w.id.eq_ignore_ascii_case(id))
             // 404006 is the code Tableau documents for an unknown workbook (unconfirmed here).
             .ok_or_else(|| {
                 ApiError::new(
@@ -1344,7 +1352,7 @@ impl Inner {
                     format!("Workbook '{id}' could not be found."),
                 )
             })?;
-        let el = self.workbook_element(ctx, site, w, true);
+        let el = self.workbook_element(ctx, site, w, n, true);
         Ok(self.doc_reply(StatusCode::OK, Doc::new([el]), ctx.json))
     }
 }
