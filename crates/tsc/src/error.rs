@@ -27,6 +27,16 @@ pub enum Error {
     /// A site-scoped call was made before signing in.
     #[error("not signed in: call `server.auth().sign_in(&auth)` first")]
     NotSignedIn,
+    /// A task fetching pages in parallel panicked or was cancelled (a bug, or a runtime
+    /// shutting down).
+    #[error("a task fetching page {page} did not finish")]
+    PageTask {
+        /// The page it was fetching.
+        page: u32,
+        /// Why it did not finish.
+        #[source]
+        source: tokio::task::JoinError,
+    },
     /// An argument was rejected before any request was sent.
     #[error("invalid {what}: {why}")]
     InvalidArgument {

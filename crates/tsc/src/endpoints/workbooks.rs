@@ -132,10 +132,25 @@ impl Pager {
                     let rest = stream::iter(2..=pages)
                         .map(move |number| {
                             let server = server.clone();
-                            async move {
+                            let fetch = async move {
                                 let options =
                                     RequestOptions::new().page_size(size).page_number(number);
                                 fetch_page(&server, &options).await
+                            };
+                            // With several pages in flight each page is fetched *and decoded*
+                            // on its own task, so decoding runs in parallel on a multi-thread
+                            // runtime instead of inside the consumer's task.
+                            async move {
+                                if concurrency > 1 {
+                                    tokio::spawn(fetch).await.unwrap_or_else(|source| {
+                                        Err(crate::Error::PageTask {
+                                            page: number,
+                                            source,
+                                        })
+                                    })
+                                } else {
+                                    fetch.await
+                                }
                             }
                         })
                         .buffered(concurrency)
