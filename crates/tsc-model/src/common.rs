@@ -31,6 +31,30 @@ pub(crate) fn walk_ts_response<'a>(
     parser.finish()
 }
 
+/// Decodes the first `<name>` child of a `<tsResponse>` with `decode`, skipping every other
+/// child; a document without one is [`Error::MissingElement`]. `expected` names the document
+/// for [`Error::ErrorResponse`].
+pub(crate) fn decode_single<'a, T>(
+    body: &'a [u8],
+    expected: &'static str,
+    name: &'static str,
+    mut decode: impl FnMut(&mut Parser<'a>, Elem<'a>) -> Result<T, Error>,
+) -> Result<T, Error> {
+    let mut found = None;
+    walk_ts_response(body, expected, |parser, child| {
+        if found.is_none() && child.local_name() == name {
+            found = Some(decode(parser, child)?);
+            Ok(())
+        } else {
+            parser.skip(child)
+        }
+    })?;
+    found.ok_or(Error::MissingElement {
+        name,
+        parent: "tsResponse",
+    })
+}
+
 /// Where one page of a paged list sits in the whole list (`<pagination pageNumber pageSize
 /// totalAvailable/>`, TSC's `PaginationItem`).
 ///

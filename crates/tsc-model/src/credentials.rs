@@ -5,7 +5,7 @@ use std::time::Duration;
 use secrecy::SecretString;
 
 use crate::Error;
-use crate::common::walk_ts_response;
+use crate::common::decode_single;
 use crate::xml::{Elem, Parser};
 
 /// A successful sign-in or switch-site response.
@@ -106,19 +106,12 @@ fn parse_days_hours_minutes(text: &str) -> Option<Duration> {
 impl SignInResponse {
     /// Decodes a sign-in or switch-site response body.
     pub fn from_xml(body: &[u8]) -> Result<Self, Error> {
-        let mut found = None;
-        walk_ts_response(body, "a sign-in response", |parser, child| {
-            if found.is_none() && child.local_name() == "credentials" {
-                found = Some(decode_credentials(parser, child)?);
-                Ok(())
-            } else {
-                parser.skip(child)
-            }
-        })?;
-        found.ok_or(Error::MissingElement {
-            name: "credentials",
-            parent: "tsResponse",
-        })
+        decode_single(
+            body,
+            "a sign-in response",
+            "credentials",
+            decode_credentials,
+        )
     }
 }
 

@@ -1,6 +1,6 @@
 //! Server information: `GET serverinfo` and the legacy `/auth?format=xml` body.
 
-use crate::common::walk_ts_response;
+use crate::common::decode_single;
 use crate::error::ValueError;
 use crate::xml::{Elem, Parser};
 use crate::{ApiVersion, Error, legacy_api_version_for_product};
@@ -36,19 +36,12 @@ impl ServerInfoItem {
     /// Decodes a server-info response. `restApiVersion` must be a valid version: it drives
     /// version negotiation, so a bad value is an error rather than a silent default.
     pub fn from_xml(body: &[u8]) -> Result<Self, Error> {
-        let mut found = None;
-        walk_ts_response(body, "a server-info response", |parser, child| {
-            if found.is_none() && child.local_name() == "serverInfo" {
-                found = Some(decode_server_info(parser, child)?);
-                Ok(())
-            } else {
-                parser.skip(child)
-            }
-        })?;
-        found.ok_or(Error::MissingElement {
-            name: "serverInfo",
-            parent: "tsResponse",
-        })
+        decode_single(
+            body,
+            "a server-info response",
+            "serverInfo",
+            decode_server_info,
+        )
     }
 }
 

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use crate::Error;
-use crate::common::{PaginationItem, walk_ts_response};
+use crate::common::{PaginationItem, decode_single, walk_ts_response};
 use crate::xml::{Attr, Elem, Parser};
 
 /// Who administers a site (`adminMode`). Unknown values are kept.
@@ -164,18 +164,8 @@ fn opt_int(attr: &Attr<'_, '_>) -> Result<Option<i64>, Error> {
 impl SiteItem {
     /// Decodes a single-site response (`GET sites/{id}`, site create/update).
     pub fn from_xml(body: &[u8]) -> Result<Self, Error> {
-        let mut found = None;
-        walk_ts_response(body, "a site response", |parser, child| {
-            if found.is_none() && child.local_name() == "site" {
-                found = Some(SiteItem::decode(parser, child, "tsResponse/site")?);
-                Ok(())
-            } else {
-                parser.skip(child)
-            }
-        })?;
-        found.ok_or(Error::MissingElement {
-            name: "site",
-            parent: "tsResponse",
+        decode_single(body, "a site response", "site", |parser, child| {
+            SiteItem::decode(parser, child, "tsResponse/site")
         })
     }
 

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use crate::Error;
-use crate::common::{PaginationItem, Timestamp, walk_ts_response};
+use crate::common::{PaginationItem, Timestamp, decode_single, walk_ts_response};
 use crate::xml::{Elem, Parser};
 
 /// A workbook (`workbookType`) as listed or fetched, with TSC's fields typed and unknown
@@ -216,18 +216,8 @@ impl WorkbookList {
 impl WorkbookItem {
     /// Decodes a single-workbook response (`GET sites/{site}/workbooks/{id}`).
     pub fn from_xml(body: &[u8]) -> Result<Self, Error> {
-        let mut found = None;
-        walk_ts_response(body, "a workbook response", |parser, child| {
-            if found.is_none() && child.local_name() == "workbook" {
-                found = Some(WorkbookItem::decode(parser, child, "tsResponse/workbook")?);
-                Ok(())
-            } else {
-                parser.skip(child)
-            }
-        })?;
-        found.ok_or(Error::MissingElement {
-            name: "workbook",
-            parent: "tsResponse",
+        decode_single(body, "a workbook response", "workbook", |parser, child| {
+            WorkbookItem::decode(parser, child, "tsResponse/workbook")
         })
     }
 
